@@ -1,0 +1,1 @@
+"""The ecommerce command line: a driving adapter over the composition root."""

@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 storage for ecommerce-core: SQLite, PostgreSQL and MariaDB/MySQL."""

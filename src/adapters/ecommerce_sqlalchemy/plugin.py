@@ -1,0 +1,1 @@
+"""Registers the SQL storage schemes."""

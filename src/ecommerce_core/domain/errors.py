@@ -1,0 +1,213 @@
+"""The one error tree of ecommerce-core: every error has a stable ``code`` and a message a shop can show.
+
+::
+
+    EcommerceError                      code
+    ├── InvalidInput                    invalid_input
+    │   ├── InvalidMoney                invalid_money
+    │   ├── CurrencyMismatch            currency_mismatch
+    │   ├── UnknownCurrency             unknown_currency
+    │   └── WeakPassword                weak_password
+    ├── NotFound                        not_found
+    │   └── UnknownSku                  unknown_sku
+    ├── AuthenticationFailed            authentication_failed
+    ├── PermissionDenied                permission_denied
+    ├── Conflict                        conflict
+    │   ├── AlreadyExists               already_exists
+    │   ├── IdempotencyConflict         idempotency_conflict
+    │   ├── IdempotencyInProgress       idempotency_in_progress
+    │   └── Contention                  contention
+    ├── OutOfStock                      out_of_stock
+    ├── ReservationExpired              reservation_expired
+    ├── InvalidTransition               illegal_transition
+    ├── EmptyCart                       empty_cart
+    ├── PaymentError                    payment_error
+    │   ├── PaymentDeclined             payment_declined
+    │   ├── RefundExceedsCaptured       refund_exceeds_captured
+    │   └── InvalidSignature            invalid_signature
+    ├── ShippingError                   shipping_error
+    ├── PluginError                     plugin_error
+    │   └── UnknownBackend              unknown_backend
+    └── StorageError                    storage_error
+        ├── StorageUnavailable          storage_unavailable
+        └── CorruptData                 corrupt_data
+
+A service call that raises one of these has changed nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+__all__ = [
+    "AlreadyExists",
+    "AuthenticationFailed",
+    "Conflict",
+    "Contention",
+    "CorruptData",
+    "CurrencyMismatch",
+    "EcommerceError",
+    "EmptyCart",
+    "IdempotencyConflict",
+    "IdempotencyInProgress",
+    "InvalidInput",
+    "InvalidMoney",
+    "InvalidSignature",
+    "InvalidTransition",
+    "NotFound",
+    "OutOfStock",
+    "PaymentDeclined",
+    "PaymentError",
+    "PermissionDenied",
+    "PluginError",
+    "RefundExceedsCaptured",
+    "ReservationExpired",
+    "ShippingError",
+    "StorageError",
+    "StorageUnavailable",
+    "UnknownBackend",
+    "UnknownCurrency",
+    "UnknownSku",
+    "WeakPassword",
+]
+
+
+class EcommerceError(Exception):
+    """Root of every error the library raises on purpose.
+
+    :param message: a sentence a shop could show to the person who caused it.
+    :param details: machine-readable context (field names, SKUs); never secrets.
+    """
+
+    code: ClassVar[str] = "ecommerce_error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: Mapping[str, Any] = details
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as plain data, e.g. for a JSON response body."""
+        return {"code": self.code, "message": self.message, "details": dict(self.details)}
+
+
+class InvalidInput(EcommerceError):
+    code = "invalid_input"
+
+
+class InvalidMoney(InvalidInput):
+    code = "invalid_money"
+
+
+class CurrencyMismatch(InvalidInput):
+    code = "currency_mismatch"
+
+
+class UnknownCurrency(InvalidInput):
+    code = "unknown_currency"
+
+
+class WeakPassword(InvalidInput):
+    code = "weak_password"
+
+
+class NotFound(EcommerceError):
+    code = "not_found"
+
+
+class UnknownSku(NotFound):
+    code = "unknown_sku"
+
+
+class AuthenticationFailed(EcommerceError):
+    code = "authentication_failed"
+
+
+class PermissionDenied(EcommerceError):
+    code = "permission_denied"
+
+
+class Conflict(EcommerceError):
+    code = "conflict"
+
+
+class AlreadyExists(Conflict):
+    code = "already_exists"
+
+
+class IdempotencyConflict(Conflict):
+    code = "idempotency_conflict"
+
+
+class IdempotencyInProgress(Conflict):
+    """The first request with this idempotency key has not finished yet."""
+
+    code = "idempotency_in_progress"
+
+
+class Contention(Conflict):
+    """A lock could not be taken in time, or the database kept reporting deadlocks: try again."""
+
+    code = "contention"
+
+
+class OutOfStock(EcommerceError):
+    code = "out_of_stock"
+
+
+class ReservationExpired(EcommerceError):
+    code = "reservation_expired"
+
+
+class InvalidTransition(EcommerceError):
+    code = "illegal_transition"
+
+
+class EmptyCart(EcommerceError):
+    code = "empty_cart"
+
+
+class PaymentError(EcommerceError):
+    code = "payment_error"
+
+
+class PaymentDeclined(PaymentError):
+    code = "payment_declined"
+
+
+class RefundExceedsCaptured(PaymentError):
+    code = "refund_exceeds_captured"
+
+
+class InvalidSignature(PaymentError):
+    code = "invalid_signature"
+
+
+class ShippingError(EcommerceError):
+    code = "shipping_error"
+
+
+class PluginError(EcommerceError):
+    code = "plugin_error"
+
+
+class UnknownBackend(PluginError):
+    code = "unknown_backend"
+
+
+class StorageError(EcommerceError):
+    code = "storage_error"
+
+
+class StorageUnavailable(StorageError):
+    code = "storage_unavailable"
+
+
+class CorruptData(StorageError):
+    """A stored row is in a state the domain forbids; it is reported, never silently fixed."""
+
+    code = "corrupt_data"

@@ -1,0 +1,180 @@
+"""Domain events: frozen, past tense, stored in the outbox in the same transaction as the change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+import attrs
+
+__all__ = [
+    "EVENT_TYPES",
+    "CustomerRegistered",
+    "DomainEvent",
+    "OrderCancelled",
+    "OrderCompleted",
+    "OrderDelivered",
+    "OrderPaid",
+    "OrderPlaced",
+    "OrderShipped",
+    "PaymentCaptured",
+    "PaymentRefunded",
+    "ProductCreated",
+    "ShipmentCreated",
+    "StockCommitted",
+    "StockReceived",
+    "StockReleased",
+    "StockReserved",
+    "event_from_dict",
+]
+
+
+@attrs.frozen(kw_only=True)
+class DomainEvent:
+    """Something that happened. ``name`` is stable and is what integrations subscribe to."""
+
+    name: ClassVar[str] = "event"
+    occurred_at: datetime
+
+    def payload(self) -> dict[str, Any]:
+        data = attrs.asdict(self, recurse=True)
+        data["occurred_at"] = self.occurred_at.isoformat()
+        return data
+
+
+EVENT_TYPES: dict[str, type[DomainEvent]] = {}
+
+
+def _event(name: str) -> Any:
+    def register(cls: type[DomainEvent]) -> type[DomainEvent]:
+        cls.name = name
+        EVENT_TYPES[name] = cls
+        return cls
+
+    return register
+
+
+@_event("product.created")
+@attrs.frozen(kw_only=True)
+class ProductCreated(DomainEvent):
+    product_id: str
+    skus: tuple[str, ...]
+
+
+@_event("customer.registered")
+@attrs.frozen(kw_only=True)
+class CustomerRegistered(DomainEvent):
+    customer_id: str
+
+
+@_event("stock.received")
+@attrs.frozen(kw_only=True)
+class StockReceived(DomainEvent):
+    sku: str
+    warehouse_id: str
+    quantity: int
+
+
+@_event("stock.reserved")
+@attrs.frozen(kw_only=True)
+class StockReserved(DomainEvent):
+    reservation_id: str
+    order_id: str
+    lines: tuple[tuple[str, str, int], ...]
+
+
+@_event("stock.committed")
+@attrs.frozen(kw_only=True)
+class StockCommitted(DomainEvent):
+    reservation_id: str
+    order_id: str
+
+
+@_event("stock.released")
+@attrs.frozen(kw_only=True)
+class StockReleased(DomainEvent):
+    reservation_id: str
+    order_id: str
+
+
+@_event("order.placed")
+@attrs.frozen(kw_only=True)
+class OrderPlaced(DomainEvent):
+    order_id: str
+    number: str
+    customer_id: str
+    total: int
+    currency: str
+
+
+@_event("order.paid")
+@attrs.frozen(kw_only=True)
+class OrderPaid(DomainEvent):
+    order_id: str
+
+
+@_event("order.shipped")
+@attrs.frozen(kw_only=True)
+class OrderShipped(DomainEvent):
+    order_id: str
+    tracking_number: str
+
+
+@_event("order.delivered")
+@attrs.frozen(kw_only=True)
+class OrderDelivered(DomainEvent):
+    order_id: str
+
+
+@_event("order.completed")
+@attrs.frozen(kw_only=True)
+class OrderCompleted(DomainEvent):
+    order_id: str
+
+
+@_event("order.cancelled")
+@attrs.frozen(kw_only=True)
+class OrderCancelled(DomainEvent):
+    order_id: str
+    reason: str
+
+
+@_event("payment.captured")
+@attrs.frozen(kw_only=True)
+class PaymentCaptured(DomainEvent):
+    payment_id: str
+    order_id: str
+    amount: int
+    currency: str
+
+
+@_event("payment.refunded")
+@attrs.frozen(kw_only=True)
+class PaymentRefunded(DomainEvent):
+    payment_id: str
+    order_id: str
+    refund_id: str
+    amount: int
+    currency: str
+
+
+@_event("shipment.created")
+@attrs.frozen(kw_only=True)
+class ShipmentCreated(DomainEvent):
+    shipment_id: str
+    order_id: str
+    carrier: str
+    tracking_number: str
+
+
+def event_from_dict(name: str, data: dict[str, Any]) -> DomainEvent:
+    """Rebuild a stored event (the inverse of :meth:`DomainEvent.payload`)."""
+    cls = EVENT_TYPES[name]
+    values = dict(data)
+    values["occurred_at"] = datetime.fromisoformat(values["occurred_at"])
+    for field in attrs.fields(cls):
+        if field.name in values and isinstance(values[field.name], list):
+            values[field.name] = tuple(
+                tuple(v) if isinstance(v, list) else v for v in values[field.name]
+            )
+    return cls(**values)

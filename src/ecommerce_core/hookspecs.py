@@ -1,0 +1,59 @@
+"""The hook specifications every ecommerce-core plugin implements a subset of.
+
+Plugins are discovered from the ``ecommerce_core`` entry-point group; the built-in adapters and
+plugins register through that same group. Each registration hook receives a
+:class:`ecommerce_core.plugins.Registry` and adds factories to it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from ecommerce_core.plugins import Registry
+
+__all__ = ["PROJECT", "hookimpl", "hookspec"]
+
+PROJECT = "ecommerce_core"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def ecommerce_core_register_storage(registry: Registry) -> None:
+    """Offer storage backends, each for one or more URL schemes.
+
+    :param registry: call ``registry.add_storage(schemes, factory, description=...)`` where
+        ``factory(url, options)`` returns a :class:`ecommerce_core.ports.storage.Storage`.
+        ``Shop.open(url)`` picks the backend by the URL's scheme (the part before ``+``).
+    """
+
+
+@hookspec
+def ecommerce_core_register_gateways(registry: Registry) -> None:
+    """Offer payment gateways.
+
+    :param registry: call ``registry.add_gateway(name, factory, description=...)`` where
+        ``factory(settings)`` takes the gateway's settings mapping from ``ShopSettings.gateways``
+        and returns a :class:`ecommerce_core.ports.gateways.PaymentGateway`.
+    """
+
+
+@hookspec
+def ecommerce_core_register_carriers(registry: Registry) -> None:
+    """Offer carriers.
+
+    :param registry: call ``registry.add_carrier(name, factory, description=...)`` where
+        ``factory(settings)`` returns a :class:`ecommerce_core.ports.gateways.Carrier`.
+    """
+
+
+@hookspec
+def ecommerce_core_register_security(registry: Registry) -> None:
+    """Offer security primitives: password hashers.
+
+    :param registry: call ``registry.add_password_hasher(name, factory, description=...)`` where
+        ``factory()`` returns a :class:`ecommerce_core.ports.services.PasswordHasher`.
+    """

@@ -1,0 +1,126 @@
+"""The plugin manager, built on demand, and the registry that registration hooks fill."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import pluggy
+
+from ecommerce_core import hookspecs
+from ecommerce_core.domain.errors import PluginError, UnknownBackend
+from ecommerce_core.ports.gateways import Carrier, PaymentGateway
+from ecommerce_core.ports.services import PasswordHasher
+from ecommerce_core.ports.storage import Storage
+
+__all__ = ["ENTRY_POINT_GROUP", "Offer", "Registry", "build_registry", "get_plugin_manager"]
+
+ENTRY_POINT_GROUP = hookspecs.PROJECT
+
+StorageFactory = Callable[[str, Mapping[str, Any]], Storage]
+GatewayFactory = Callable[[Mapping[str, Any]], PaymentGateway]
+CarrierFactory = Callable[[Mapping[str, Any]], Carrier]
+HasherFactory = Callable[[], PasswordHasher]
+
+
+@attrs.frozen
+class Offer:
+    """One thing a plugin provides: its kind, name, factory and which plugin offered it."""
+
+    kind: str
+    name: str
+    factory: Callable[..., Any]
+    plugin: str
+    description: str = ""
+
+
+@attrs.define
+class Registry:
+    """Filled by the registration hooks; the composition root reads it."""
+
+    offers: list[Offer] = attrs.field(factory=list)
+    current_plugin: str = "<unknown>"
+
+    def _add(self, kind: str, name: str, factory: Callable[..., Any], description: str) -> None:
+        if not callable(factory):
+            raise PluginError(
+                f"{self.current_plugin} offers a {kind} {name!r} that is not callable"
+            )
+        for offer in self.offers:
+            if offer.kind == kind and offer.name == name:
+                raise PluginError(
+                    f"{kind} {name!r} is offered by both {offer.plugin} and {self.current_plugin}"
+                )
+        self.offers.append(Offer(kind, name, factory, self.current_plugin, description))
+
+    def add_storage(
+        self, schemes: Sequence[str], factory: StorageFactory, *, description: str = ""
+    ) -> None:
+        for scheme in schemes:
+            self._add("storage", scheme, factory, description)
+
+    def add_gateway(self, name: str, factory: GatewayFactory, *, description: str = "") -> None:
+        self._add("gateway", name, factory, description)
+
+    def add_carrier(self, name: str, factory: CarrierFactory, *, description: str = "") -> None:
+        self._add("carrier", name, factory, description)
+
+    def add_password_hasher(
+        self, name: str, factory: HasherFactory, *, description: str = ""
+    ) -> None:
+        self._add("password_hasher", name, factory, description)
+
+    def names(self, kind: str) -> list[str]:
+        return sorted(o.name for o in self.offers if o.kind == kind)
+
+    def get(self, kind: str, name: str) -> Offer:
+        for offer in self.offers:
+            if offer.kind == kind and offer.name == name:
+                return offer
+        known = ", ".join(self.names(kind)) or "none"
+        raise UnknownBackend(
+            f"no installed plugin offers the {kind} {name!r} (installed: {known})",
+            kind=kind,
+            name=name,
+        )
+
+
+def get_plugin_manager(
+    load_entrypoints: bool = True, plugins: Iterable[object] = ()
+) -> pluggy.PluginManager:
+    """A new plugin manager with the hook specs, ``plugins`` and (by default) every installed plugin.
+
+    A plugin that implements a hook no spec declares (a misspelt name) fails here, loudly.
+    """
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for plugin in plugins:
+        pm.register(plugin)
+    if load_entrypoints:
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(str(exc)) from exc
+    return pm
+
+
+_REGISTRATION_HOOKS = (
+    "ecommerce_core_register_storage",
+    "ecommerce_core_register_gateways",
+    "ecommerce_core_register_carriers",
+    "ecommerce_core_register_security",
+)
+
+
+def build_registry(pm: pluggy.PluginManager) -> Registry:
+    """Ask every registered plugin what it offers, remembering which plugin offered what."""
+    registry = Registry()
+    for hook_name in _REGISTRATION_HOOKS:
+        caller = getattr(pm.hook, hook_name)
+        for impl in caller.get_hookimpls():
+            registry.current_plugin = impl.plugin_name
+            impl.function(registry=registry)
+    registry.current_plugin = "<unknown>"
+    return registry

@@ -1,0 +1,222 @@
+"""The storage port: a unit of work over repositories, one repository per aggregate.
+
+Adapters implement these Protocols and pass ``tests/contract``. Every method that changes data
+changes it only inside the unit of work, and nothing is visible to others until ``commit``.
+Methods with ``for_update`` lock what they return until the unit of work ends; several rows are
+always locked in one global order (sorted keys), so two units of work never deadlock each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from types import TracebackType
+from typing import Protocol, Self
+
+from ecommerce_core.domain.cart import Cart
+from ecommerce_core.domain.catalog import Category, Product
+from ecommerce_core.domain.customers import Customer
+from ecommerce_core.domain.events import DomainEvent
+from ecommerce_core.domain.inventory import Reservation, StockLevel, Warehouse
+from ecommerce_core.domain.orders import Order
+from ecommerce_core.domain.payments import Payment
+from ecommerce_core.domain.pricing import Promotion
+from ecommerce_core.domain.shipping import Shipment
+
+__all__ = [
+    "CartRepository",
+    "CategoryRepository",
+    "CustomerRepository",
+    "OrderRepository",
+    "Outbox",
+    "PaymentRepository",
+    "ProcessedNotifications",
+    "ProductRepository",
+    "PromotionRepository",
+    "ReservationRepository",
+    "ShipmentRepository",
+    "StockRepository",
+    "Storage",
+    "StoredEvent",
+    "UnitOfWork",
+    "WarehouseRepository",
+]
+
+
+class CategoryRepository(Protocol):
+    def add(self, category: Category) -> None:
+        """:raises AlreadyExists: the id or slug is taken."""
+
+    def get(self, category_id: str) -> Category | None: ...
+
+    def list(self) -> list[Category]: ...
+
+
+class ProductRepository(Protocol):
+    def add(self, product: Product) -> None:
+        """:raises AlreadyExists: the id, slug or one of the SKUs is taken."""
+
+    def get(self, product_id: str) -> Product | None: ...
+
+    def get_by_sku(self, sku: str) -> Product | None: ...
+
+    def get_by_skus(self, skus: Iterable[str]) -> dict[str, Product]:
+        """The product of each known SKU (unknown SKUs are absent from the answer)."""
+
+    def list(self, category_ids: Iterable[str] | None = None) -> list[Product]:
+        """Active and inactive products, ordered by id; only those in ``category_ids`` if given."""
+
+
+class CustomerRepository(Protocol):
+    def add(self, customer: Customer) -> None:
+        """:raises AlreadyExists: the e-mail address is taken."""
+
+    def get(self, customer_id: str) -> Customer | None: ...
+
+    def get_by_email(self, email: str) -> Customer | None:
+        """Case-insensitive on the whole address."""
+
+    def update(self, customer: Customer) -> None: ...
+
+
+class CartRepository(Protocol):
+    def get(self, cart_id: str) -> Cart | None: ...
+
+    def get_for_customer(self, customer_id: str) -> Cart | None: ...
+
+    def save(self, cart: Cart) -> None:
+        """Insert or replace the cart and its lines."""
+
+
+class WarehouseRepository(Protocol):
+    def add(self, warehouse: Warehouse) -> None: ...
+
+    def list(self) -> list[Warehouse]: ...
+
+
+class StockRepository(Protocol):
+    def get(self, sku: str, warehouse_id: str) -> StockLevel | None: ...
+
+    def for_skus(self, skus: Iterable[str], *, for_update: bool = False) -> list[StockLevel]:
+        """Every level of these SKUs, sorted by (sku, warehouse); locked in that order if asked."""
+
+    def save(self, levels: Sequence[StockLevel]) -> None:
+        """Insert or update levels (the database refuses reserved > on hand or a negative count)."""
+
+    def list(self) -> list[StockLevel]: ...
+
+
+class ReservationRepository(Protocol):
+    def add(self, reservation: Reservation) -> None: ...
+
+    def get(self, reservation_id: str, *, for_update: bool = False) -> Reservation | None: ...
+
+    def update(self, reservation: Reservation) -> None: ...
+
+
+class OrderRepository(Protocol):
+    def add(self, order: Order) -> None:
+        """:raises AlreadyExists: the number, or the customer's idempotency key, is taken."""
+
+    def get(self, order_id: str, *, for_update: bool = False) -> Order | None: ...
+
+    def get_by_number(self, number: str) -> Order | None: ...
+
+    def get_by_idempotency_key(self, customer_id: str, key: str) -> Order | None: ...
+
+    def update(self, order: Order) -> None: ...
+
+    def list(self, customer_id: str | None = None, limit: int = 100) -> list[Order]:
+        """Newest first; only the customer's orders when ``customer_id`` is given."""
+
+
+class PaymentRepository(Protocol):
+    def add(self, payment: Payment) -> None:
+        """:raises AlreadyExists: the (order, idempotency key) pair is taken."""
+
+    def get(self, payment_id: str, *, for_update: bool = False) -> Payment | None: ...
+
+    def get_by_idempotency_key(self, order_id: str, key: str) -> Payment | None: ...
+
+    def get_by_provider_ref(self, gateway: str, provider_ref: str) -> Payment | None: ...
+
+    def list_for_order(self, order_id: str) -> list[Payment]: ...
+
+    def update(self, payment: Payment) -> None: ...
+
+
+class ShipmentRepository(Protocol):
+    def add(self, shipment: Shipment) -> None: ...
+
+    def get(self, shipment_id: str) -> Shipment | None: ...
+
+    def list_for_order(self, order_id: str) -> list[Shipment]: ...
+
+    def update(self, shipment: Shipment) -> None: ...
+
+
+class PromotionRepository(Protocol):
+    def add(self, promotion: Promotion) -> None: ...
+
+    def list(self) -> list[Promotion]: ...
+
+
+class ProcessedNotifications(Protocol):
+    def record(self, provider: str, event_id: str) -> bool:
+        """True the first time (provider, event id) is seen in a committed unit of work, else False."""
+
+
+class StoredEvent(Protocol):
+    id: int
+    name: str
+    payload: dict[str, object]
+
+
+class Outbox(Protocol):
+    def add(self, events: Iterable[DomainEvent]) -> None:
+        """Store events to publish; they become visible only if the unit of work commits."""
+
+    def list(self, after_id: int = 0, limit: int = 100) -> list[tuple[int, DomainEvent]]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the ``with`` block without ``commit()`` rolls everything back."""
+
+    categories: CategoryRepository
+    products: ProductRepository
+    customers: CustomerRepository
+    carts: CartRepository
+    warehouses: WarehouseRepository
+    stock: StockRepository
+    reservations: ReservationRepository
+    orders: OrderRepository
+    payments: PaymentRepository
+    shipments: ShipmentRepository
+    promotions: PromotionRepository
+    notifications: ProcessedNotifications
+    outbox: Outbox
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class Storage(Protocol):
+    """A storage backend opened from a URL: hands out units of work."""
+
+    url: str
+
+    def unit_of_work(self) -> UnitOfWork: ...
+
+    def migrate(self) -> None:
+        """Bring the schema up to date (idempotent)."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,121 @@
+"""Cart use cases: one open cart per customer, priced live on every read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from ecommerce_core.domain.cart import Cart
+from ecommerce_core.domain.catalog import Product
+from ecommerce_core.domain.errors import CurrencyMismatch, UnknownSku
+from ecommerce_core.domain.pricing import PriceBreakdown
+from ecommerce_core.domain.security import Permission, Principal, require
+from ecommerce_core.ports.storage import UnitOfWork
+from ecommerce_core.services.context import ServiceContext, priceable_items
+
+__all__ = ["CartService", "CartView"]
+
+
+@attrs.frozen
+class CartView:
+    """The cart with its live prices and the display name of each SKU."""
+
+    cart: Cart
+    pricing: PriceBreakdown
+    names: Mapping[str, str]
+
+    @property
+    def id(self) -> str:
+        return self.cart.id
+
+
+def _customer(principal: Principal) -> str:
+    require(principal, Permission.CART_USE)
+    assert principal.id is not None  # a principal with CART_USE is a customer
+    return principal.id
+
+
+class CartService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    def view(self, principal: Principal, locale: str = "en") -> CartView:
+        """The customer's cart (an empty one when there is none yet)."""
+        customer_id = _customer(principal)
+        with self._ctx.uow() as uow:
+            return self._view(uow, self._load(uow, customer_id), locale)
+
+    def add_item(
+        self, principal: Principal, sku: str, quantity: int = 1, locale: str = "en"
+    ) -> CartView:
+        customer_id = _customer(principal)
+        now = self._ctx.clock.now()
+        with self._ctx.uow() as uow:
+            cart = self._load(uow, customer_id)
+            updated = cart.with_item(sku, quantity, now)
+            product = self._sellable(uow, updated.lines[-1].sku)
+            if product.currency != cart.currency:
+                raise CurrencyMismatch(
+                    f"this shop sells in {cart.currency}; that item is priced in {product.currency}"
+                )
+            view = self._view(uow, updated, locale)
+            uow.carts.save(updated)
+            uow.commit()
+        return view
+
+    def set_quantity(
+        self, principal: Principal, sku: str, quantity: int, locale: str = "en"
+    ) -> CartView:
+        customer_id = _customer(principal)
+        with self._ctx.uow() as uow:
+            updated = self._load(uow, customer_id).with_quantity(
+                sku, quantity, self._ctx.clock.now()
+            )
+            view = self._view(uow, updated, locale)
+            uow.carts.save(updated)
+            uow.commit()
+        return view
+
+    def remove_item(self, principal: Principal, sku: str, locale: str = "en") -> CartView:
+        customer_id = _customer(principal)
+        with self._ctx.uow() as uow:
+            updated = self._load(uow, customer_id).without(sku, self._ctx.clock.now())
+            view = self._view(uow, updated, locale)
+            uow.carts.save(updated)
+            uow.commit()
+        return view
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _load(self, uow: UnitOfWork, customer_id: str) -> Cart:
+        cart = uow.carts.get_for_customer(customer_id)
+        if cart is None:
+            cart = Cart(
+                id=self._ctx.ids.new_id("cart"),
+                customer_id=customer_id,
+                currency=self._ctx.settings.currency,
+                updated_at=self._ctx.clock.now(),
+            )
+        return cart
+
+    @staticmethod
+    def _sellable(uow: UnitOfWork, sku: str) -> Product:
+        product = uow.products.get_by_sku(sku)
+        if product is None or not product.active:
+            raise UnknownSku(f"no product has the SKU {sku}", sku=sku)
+        return product
+
+    def _view(self, uow: UnitOfWork, cart: Cart, locale: str) -> CartView:
+        products = uow.products.get_by_skus(line.sku for line in cart.lines)
+        # an item withdrawn since it was added is priced out of the cart, not silently kept
+        lines = {
+            ln.sku: ln.quantity
+            for ln in cart.lines
+            if ln.sku in products and products[ln.sku].active
+        }
+        items = priceable_items(uow, lines, products)
+        pricing = self._ctx.pricing.price(
+            items, uow.promotions.list(), self._ctx.clock.now(), cart.currency
+        )
+        names = {sku: products[sku].label(sku, locale) for sku in lines}
+        return CartView(cart, pricing, names)

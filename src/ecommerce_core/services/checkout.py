@@ -1,0 +1,179 @@
+"""Checkout: quote the cart and place the order, reserving stock for every line or none."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ecommerce_core.domain import events as ev
+from ecommerce_core.domain import validation as v
+from ecommerce_core.domain.errors import AlreadyExists, EmptyCart, InvalidInput, UnknownSku
+from ecommerce_core.domain.inventory import Reservation, plan_reservation
+from ecommerce_core.domain.orders import Address, Order, OrderLine, OrderStatus, StatusChange
+from ecommerce_core.domain.pricing import PriceBreakdown
+from ecommerce_core.domain.security import Permission, Principal, require
+from ecommerce_core.ports.storage import UnitOfWork
+from ecommerce_core.services.context import ServiceContext, priceable_items
+
+__all__ = ["CheckoutService", "address_from"]
+
+_ADDRESS_FIELDS = {"name", "line1", "line2", "city", "region", "postal_code", "country", "phone"}
+
+
+def address_from(value: Address | Mapping[str, Any]) -> Address:
+    """A validated shipping address from an :class:`Address` or a mapping of its fields."""
+    data = dict(value.__dict__ if isinstance(value, Address) else value) if value else {}
+    if not isinstance(value, Address | Mapping):
+        raise InvalidInput("an address is a mapping of its fields", field="address")
+    unknown = set(data) - _ADDRESS_FIELDS
+    if unknown:
+        raise InvalidInput(f"unknown address fields: {', '.join(sorted(unknown))}")
+    required = ("name", "line1", "city", "postal_code", "country")
+    missing = [f for f in required if not data.get(f)]
+    if missing:
+        raise InvalidInput(f"the address lacks {', '.join(missing)}", fields=missing)
+    country = v.text(data["country"], "country", max_length=2).upper()
+    if len(country) != 2 or not country.isalpha():
+        raise InvalidInput("country is a two-letter ISO 3166 code", field="country")
+    return Address(
+        name=v.text(data["name"], "name"),
+        line1=v.text(data["line1"], "line1"),
+        line2=v.text(data.get("line2", ""), "line2", allow_empty=True),
+        city=v.text(data["city"], "city"),
+        region=v.text(data.get("region", ""), "region", allow_empty=True),
+        postal_code=v.text(data["postal_code"], "postal_code", max_length=20),
+        country=country,
+        phone=v.text(data.get("phone", ""), "phone", max_length=30, allow_empty=True),
+    )
+
+
+class CheckoutService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    def quote(self, principal: Principal) -> PriceBreakdown:
+        """What the customer's cart would cost if the order were placed now."""
+        customer_id = self._customer(principal)
+        with self._ctx.uow() as uow:
+            return self._price(uow, customer_id)[0]
+
+    def place_order(
+        self,
+        principal: Principal,
+        *,
+        idempotency_key: str,
+        shipping_address: Address | Mapping[str, Any],
+    ) -> Order:
+        """Turn the customer's cart into an order awaiting payment, holding its stock.
+
+        The same ``idempotency_key`` returns the same order, never a second one. Prices are taken
+        afresh from the catalog and promotions at this moment; the cart's stock is reserved for
+        every line or for none (:class:`OutOfStock` names every SKU that lacks).
+        """
+        customer_id = self._customer(principal)
+        key = v.identifier(idempotency_key, "idempotency_key")
+        address = address_from(shipping_address)
+        now = self._ctx.clock.now()
+        with self._ctx.uow() as uow:
+            existing = uow.orders.get_by_idempotency_key(customer_id, key)
+            if existing is not None:
+                return existing
+            pricing, products = self._price(uow, customer_id)
+            order_id = self._ctx.ids.new_id("ord")
+            demand = {line.sku: line.quantity for line in pricing.lines}
+            levels = uow.stock.for_skus(sorted(demand), for_update=True)
+            plan = plan_reservation(demand, levels, {w.id: w for w in uow.warehouses.list()})
+            by_key = {lv.key: lv for lv in levels}
+            uow.stock.save([by_key[(p.sku, p.warehouse_id)].reserve(p.quantity) for p in plan])
+            reservation = Reservation.hold(
+                self._ctx.ids.new_id("res"), order_id, plan, now, self._ctx.settings.reservation_ttl
+            )
+            uow.reservations.add(reservation)
+            order = Order(
+                id=order_id,
+                number=self._ctx.ids.order_number(now),
+                customer_id=customer_id,
+                currency=pricing.currency,
+                lines=tuple(
+                    OrderLine(
+                        sku=line.sku,
+                        product_id=products[line.sku].id,
+                        name=products[line.sku].label(line.sku),
+                        quantity=line.quantity,
+                        unit_price=line.unit_price,
+                        discount=line.discount,
+                        total=line.total,
+                    )
+                    for line in pricing.lines
+                ),
+                subtotal=pricing.subtotal,
+                discount=pricing.discount,
+                shipping=pricing.shipping,
+                tax=pricing.tax,
+                total=pricing.total,
+                status=OrderStatus.PENDING_PAYMENT,
+                placed_at=now,
+                updated_at=now,
+                reservation_id=reservation.id,
+                idempotency_key=key,
+                shipping_address=address,
+                history=(StatusChange(OrderStatus.PENDING_PAYMENT, now, "placed"),),
+            )
+            uow.orders.add(order)
+            cart = uow.carts.get_for_customer(customer_id)
+            if cart is not None:
+                uow.carts.save(cart.emptied(now))
+            uow.outbox.add(
+                [
+                    ev.OrderPlaced(
+                        occurred_at=now,
+                        order_id=order.id,
+                        number=order.number,
+                        customer_id=customer_id,
+                        total=order.total.amount,
+                        currency=order.currency,
+                    ),
+                    ev.StockReserved(
+                        occurred_at=now,
+                        reservation_id=reservation.id,
+                        order_id=order.id,
+                        lines=tuple((p.sku, p.warehouse_id, p.quantity) for p in plan),
+                    ),
+                ]
+            )
+            try:
+                uow.commit()
+            except AlreadyExists:
+                # a concurrent call with the same key won the race: answer with its order
+                pass
+            else:
+                return order
+        with self._ctx.uow() as uow:
+            winner = uow.orders.get_by_idempotency_key(customer_id, key)
+        if winner is None:  # the conflict was on something else; let the caller retry
+            raise AlreadyExists("the order could not be stored; try again")
+        return winner
+
+    # -- helpers ----------------------------------------------------------------------------
+    @staticmethod
+    def _customer(principal: Principal) -> str:
+        require(principal, Permission.ORDER_PLACE)
+        assert principal.id is not None
+        return principal.id
+
+    def _price(self, uow: UnitOfWork, customer_id: str) -> tuple[PriceBreakdown, dict[str, Any]]:
+        cart = uow.carts.get_for_customer(customer_id)
+        if cart is None or not cart.lines:
+            raise EmptyCart("the cart is empty")
+        products = uow.products.get_by_skus(line.sku for line in cart.lines)
+        gone = sorted(
+            ln.sku for ln in cart.lines if ln.sku not in products or not products[ln.sku].active
+        )
+        if gone:
+            raise UnknownSku("an item in the cart is no longer sold", skus=gone)
+        quantities = {line.sku: line.quantity for line in cart.lines}
+        items = priceable_items(uow, quantities, products)
+        pricing = self._ctx.pricing.price(
+            items, uow.promotions.list(), self._ctx.clock.now(), cart.currency
+        )
+        return pricing, products

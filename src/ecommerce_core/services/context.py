@@ -1,0 +1,93 @@
+"""What every use case needs, built once by the composition root and shared by the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+import attrs
+
+from ecommerce_core.domain.catalog import Product, ancestors_of
+from ecommerce_core.domain.errors import UnknownBackend
+from ecommerce_core.domain.money import exponent_of
+from ecommerce_core.domain.pricing import PriceableItem, PricingEngine
+from ecommerce_core.ports.gateways import Carrier, PaymentGateway
+from ecommerce_core.ports.services import Clock, IdGenerator, PasswordHasher
+from ecommerce_core.ports.storage import Storage, UnitOfWork
+
+__all__ = ["ServiceContext", "ShopSettings", "priceable_items"]
+
+
+def _currency(value: str) -> str:
+    exponent_of(value.upper())
+    return value.upper()
+
+
+@attrs.frozen
+class ShopSettings:
+    """How a shop behaves. Secrets in ``gateways`` and ``carriers`` are never printed."""
+
+    currency: str = attrs.field(default="CNY", converter=_currency)
+    reservation_ttl: timedelta = timedelta(minutes=30)
+    default_gateway: str = "sandbox"
+    default_carrier: str = "sandbox"
+    password_hasher: str = "argon2"  # noqa: S105 (a name, not a secret)
+    gateways: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict, repr=False)
+    carriers: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict, repr=False)
+    storage_options: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@attrs.define
+class ServiceContext:
+    storage: Storage
+    clock: Clock
+    ids: IdGenerator
+    hasher: PasswordHasher
+    settings: ShopSettings
+    pricing: PricingEngine
+    gateway_factories: Mapping[str, Callable[[Mapping[str, Any]], PaymentGateway]]
+    carrier_factories: Mapping[str, Callable[[Mapping[str, Any]], Carrier]]
+    _gateways: dict[str, PaymentGateway] = attrs.field(factory=dict)
+    _carriers: dict[str, Carrier] = attrs.field(factory=dict)
+
+    def uow(self) -> UnitOfWork:
+        return self.storage.unit_of_work()
+
+    def gateway(self, name: str) -> PaymentGateway:
+        if name not in self._gateways:
+            if name not in self.gateway_factories:
+                raise UnknownBackend(f"no payment gateway named {name!r} is installed", name=name)
+            self._gateways[name] = self.gateway_factories[name](
+                self.settings.gateways.get(name, {})
+            )
+        return self._gateways[name]
+
+    def carrier(self, name: str) -> Carrier:
+        if name not in self._carriers:
+            if name not in self.carrier_factories:
+                raise UnknownBackend(f"no carrier named {name!r} is installed", name=name)
+            self._carriers[name] = self.carrier_factories[name](
+                self.settings.carriers.get(name, {})
+            )
+        return self._carriers[name]
+
+
+def priceable_items(
+    uow: UnitOfWork, quantities: Mapping[str, int], products: Mapping[str, Product]
+) -> list[PriceableItem]:
+    """Cart quantities joined with list prices and category ancestry, ready for the engine."""
+    categories = {c.id: c for c in uow.categories.list()}
+    items = []
+    for sku, quantity in quantities.items():
+        product = products[sku]
+        items.append(
+            PriceableItem(
+                sku=sku,
+                quantity=quantity,
+                unit_price=product.variant(sku).price,
+                category_ids=frozenset(ancestors_of(product.category_id, categories)),
+                product_id=product.id,
+            )
+        )
+    return items

@@ -1,0 +1,129 @@
+"""Order use cases: reading (each customer only their own), cancelling and completing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ecommerce_core.domain import events as ev
+from ecommerce_core.domain.errors import InvalidTransition, NotFound
+from ecommerce_core.domain.inventory import ReservationStatus
+from ecommerce_core.domain.orders import Order, OrderAction, OrderStatus
+from ecommerce_core.domain.payments import PaymentStatus
+from ecommerce_core.domain.security import Permission, Principal, require
+from ecommerce_core.ports.storage import UnitOfWork
+from ecommerce_core.services.context import ServiceContext
+
+__all__ = ["OrderService", "commit_reservation", "load_visible_order", "release_reservation"]
+
+
+def load_visible_order(
+    uow: UnitOfWork, principal: Principal, order_id: str, *, for_update: bool = False
+) -> Order:
+    """The order if ``principal`` may see it. Another customer's order is simply not found."""
+    order = uow.orders.get(order_id, for_update=for_update) if isinstance(order_id, str) else None
+    if order is None:
+        raise NotFound("no such order", order_id=str(order_id)[:64])
+    if principal.can(Permission.ORDER_READ_ANY):
+        return order
+    if principal.can(Permission.ORDER_READ_OWN) and order.customer_id == principal.id:
+        return order
+    raise NotFound("no such order", order_id=order_id)
+
+
+def release_reservation(uow: UnitOfWork, order: Order, at: datetime) -> None:
+    """Give the order's held units back to stock (nothing happens if none are held)."""
+    if order.reservation_id is None:
+        return
+    reservation = uow.reservations.get(order.reservation_id, for_update=True)
+    if reservation is None or reservation.status is not ReservationStatus.ACTIVE:
+        return
+    skus = sorted({line.sku for line in reservation.lines})
+    levels = {lv.key: lv for lv in uow.stock.for_skus(skus, for_update=True)}
+    for line in reservation.lines:
+        key = (line.sku, line.warehouse_id)
+        levels[key] = levels[key].release(line.quantity)
+    uow.stock.save(list(levels.values()))
+    uow.reservations.update(reservation.released())
+    uow.outbox.add(
+        [ev.StockReleased(occurred_at=at, reservation_id=reservation.id, order_id=order.id)]
+    )
+
+
+def commit_reservation(uow: UnitOfWork, order: Order, at: datetime) -> None:
+    """The held units are sold: they leave on-hand stock."""
+    if order.reservation_id is None:
+        return
+    reservation = uow.reservations.get(order.reservation_id, for_update=True)
+    if reservation is None or reservation.status is not ReservationStatus.ACTIVE:
+        return
+    skus = sorted({line.sku for line in reservation.lines})
+    levels = {lv.key: lv for lv in uow.stock.for_skus(skus, for_update=True)}
+    for line in reservation.lines:
+        key = (line.sku, line.warehouse_id)
+        levels[key] = levels[key].commit(line.quantity)
+    uow.stock.save(list(levels.values()))
+    uow.reservations.update(reservation.committed())
+    uow.outbox.add(
+        [ev.StockCommitted(occurred_at=at, reservation_id=reservation.id, order_id=order.id)]
+    )
+
+
+class OrderService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    def get(self, principal: Principal, order_id: str) -> Order:
+        require(principal, Permission.ORDER_READ_OWN)
+        with self._ctx.uow() as uow:
+            return load_visible_order(uow, principal, order_id)
+
+    def get_by_number(self, principal: Principal, number: str) -> Order:
+        require(principal, Permission.ORDER_READ_OWN)
+        with self._ctx.uow() as uow:
+            order = uow.orders.get_by_number(number) if isinstance(number, str) else None
+            if order is None:
+                raise NotFound("no such order", number=str(number)[:64])
+            return load_visible_order(uow, principal, order.id)
+
+    def list(self, principal: Principal, limit: int = 50) -> list[Order]:
+        """The customer's own orders, or every order for staff; newest first."""
+        require(principal, Permission.ORDER_READ_OWN)
+        customer = None if principal.can(Permission.ORDER_READ_ANY) else principal.id
+        with self._ctx.uow() as uow:
+            return uow.orders.list(customer_id=customer, limit=max(1, min(limit, 500)))
+
+    def cancel(self, principal: Principal, order_id: str, reason: str = "") -> Order:
+        """Cancel an unpaid order (its customer or staff) and release its stock.
+
+        A paid order is cancelled by refunding it (``shop.payments.refund``) first.
+        """
+        require(principal, Permission.ORDER_CANCEL_OWN)
+        now = self._ctx.clock.now()
+        with self._ctx.uow() as uow:
+            order = load_visible_order(uow, principal, order_id, for_update=True)
+            if order.status is OrderStatus.PAID:
+                require(principal, Permission.ORDER_MANAGE)
+                payments = uow.payments.list_for_order(order.id)
+                if not any(p.status is PaymentStatus.REFUNDED for p in payments):
+                    raise InvalidTransition(
+                        "a paid order is cancelled by refunding its payment first",
+                        order_id=order.id,
+                    )
+            cancelled, events = order.transition(OrderAction.CANCEL, now, reason or "cancelled")
+            release_reservation(uow, order, now)
+            uow.orders.update(cancelled)
+            uow.outbox.add(events)
+            uow.commit()
+        return cancelled
+
+    def complete(self, principal: Principal, order_id: str) -> Order:
+        """Close a delivered order (staff, or the system's auto-complete)."""
+        require(principal, Permission.ORDER_MANAGE)
+        now = self._ctx.clock.now()
+        with self._ctx.uow() as uow:
+            order = load_visible_order(uow, principal, order_id, for_update=True)
+            completed, events = order.transition(OrderAction.COMPLETE, now, "completed")
+            uow.orders.update(completed)
+            uow.outbox.add(events)
+            uow.commit()
+        return completed

@@ -1,0 +1,60 @@
+"""The sandbox carrier: the parcel's journey is a pure function of its tracking number and time.
+
+A tracking number is ``SBX`` + the booking time (unix seconds, 10 digits) + 4 digits of the
+shipment, so any process can answer ``track`` without shared state, as a real carrier's API does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ecommerce_core.domain.errors import ShippingError
+from ecommerce_core.domain.shipping import TrackingEvent, TrackingStatus
+from ecommerce_core.ports.gateways import ShipmentLabel, ShipmentRequest
+
+__all__ = ["JOURNEY", "SandboxCarrier"]
+
+JOURNEY: tuple[tuple[timedelta, TrackingStatus, str, str], ...] = (
+    (timedelta(0), TrackingStatus.LABEL_CREATED, "Label created", "Shenzhen DC"),
+    (timedelta(hours=2), TrackingStatus.PICKED_UP, "Picked up by courier", "Shenzhen DC"),
+    (timedelta(hours=8), TrackingStatus.IN_TRANSIT, "Departed sorting centre", "Guangzhou hub"),
+    (timedelta(hours=20), TrackingStatus.IN_TRANSIT, "Arrived at destination hub", "Destination"),
+    (timedelta(hours=26), TrackingStatus.OUT_FOR_DELIVERY, "Out for delivery", "Destination"),
+    (
+        timedelta(hours=30),
+        TrackingStatus.DELIVERED,
+        "Delivered, signed by recipient",
+        "Destination",
+    ),
+)
+_NUMBER = re.compile(r"^SBX(\d{10})(\d{4})$")
+
+
+class SandboxCarrier:
+    name = "sandbox"
+
+    def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
+        self.settings = dict(settings or {})
+        self.bookings: list[str] = []
+
+    def create_shipment(self, request: ShipmentRequest) -> ShipmentLabel:
+        stamp = int(request.created_at.timestamp())
+        suffix = int(hashlib.sha256(request.shipment_id.encode()).hexdigest(), 16) % 10_000
+        number = f"SBX{stamp:010d}{suffix:04d}"
+        self.bookings.append(number)
+        return ShipmentLabel(number, f"https://sandbox.invalid/labels/{number}.pdf")
+
+    def track(self, tracking_number: str, now: datetime) -> tuple[TrackingEvent, ...]:
+        match = _NUMBER.match(tracking_number)
+        if match is None:
+            raise ShippingError("the sandbox carrier does not know that tracking number")
+        booked = datetime.fromtimestamp(int(match.group(1)), UTC)
+        return tuple(
+            TrackingEvent(booked + offset, status, text, place)
+            for offset, status, text, place in JOURNEY
+            if booked + offset <= now
+        )
