@@ -1,1 +1,25 @@
-"""Registers the SQL storage schemes."""
+"""Registers the SQL storage schemes: sqlite, postgresql, mysql and mariadb."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ecommerce_core.hookspecs import hookimpl
+from ecommerce_core.plugins import Registry
+
+
+def _open(url: str, options: Mapping[str, Any]) -> Any:
+    # imported on use, so that listing plugins never loads SQLAlchemy
+    from ecommerce_sqlalchemy.storage import SqlStorage
+
+    return SqlStorage(url, options)
+
+
+@hookimpl
+def ecommerce_core_register_storage(registry: Registry) -> None:
+    registry.add_storage(
+        ["sqlite", "postgresql", "mysql", "mariadb"],
+        _open,
+        description="SQLAlchemy 2 with Alembic migrations (SQLite, PostgreSQL, MariaDB/MySQL)",
+    )

@@ -1,0 +1,346 @@
+"""Rows to domain objects and back. Named constructors only: a row is never splatted into a class.
+
+A row that the domain refuses (edited by hand into an illegal state) surfaces as CorruptData.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from ecommerce_core.domain.cart import Cart, CartLine
+from ecommerce_core.domain.catalog import Category, Product, Variant
+from ecommerce_core.domain.customers import Customer
+from ecommerce_core.domain.errors import CorruptData, EcommerceError
+from ecommerce_core.domain.inventory import (
+    Reservation,
+    ReservationLine,
+    ReservationStatus,
+    StockLevel,
+    Warehouse,
+)
+from ecommerce_core.domain.money import Money
+from ecommerce_core.domain.orders import Address, Order, OrderLine, OrderStatus, StatusChange
+from ecommerce_core.domain.payments import Payment, PaymentStatus, Refund, RefundStatus
+from ecommerce_core.domain.pricing import Promotion
+from ecommerce_core.domain.security import Role
+from ecommerce_core.domain.shipping import Shipment, TrackingEvent, TrackingStatus
+
+Row = Mapping[str, Any]
+
+
+@contextmanager
+def _guard(what: str, key: object) -> Iterator[None]:
+    """Report a row the domain refuses as CorruptData naming the row; never fix it silently."""
+    try:
+        yield
+    except CorruptData:
+        raise
+    except (EcommerceError, ValueError, KeyError, TypeError) as exc:
+        raise CorruptData(
+            f"the stored {what} {key} is not valid: {exc}", what=what, key=str(key)
+        ) from exc
+
+
+# -- catalog ---------------------------------------------------------------------------------
+def category_from_row(row: Row) -> Category:
+    with _guard("category", row["id"]):
+        return Category(row["id"], row["slug"], dict(row["names"]), row["parent_id"])
+
+
+def category_to_row(c: Category) -> dict[str, Any]:
+    return {"id": c.id, "slug": c.slug, "names": dict(c.names), "parent_id": c.parent_id}
+
+
+def product_from_rows(row: Row, variant_rows: Sequence[Row]) -> Product:
+    with _guard("product", row["id"]):
+        return Product(
+            id=row["id"],
+            slug=row["slug"],
+            names=dict(row["names"]),
+            category_id=row["category_id"],
+            variants=tuple(
+                Variant(
+                    sku=v["sku"],
+                    price=Money(int(v["price_amount"]), v["currency"]),
+                    attributes=dict(v["attributes"]),
+                    weight_grams=int(v["weight_grams"]),
+                )
+                for v in sorted(variant_rows, key=lambda v: v["position"])
+            ),
+            brand=row["brand"],
+            description=row["description"],
+            active=bool(row["active"]),
+        )
+
+
+def product_to_rows(p: Product) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    head = {
+        "id": p.id,
+        "slug": p.slug,
+        "names": dict(p.names),
+        "category_id": p.category_id,
+        "brand": p.brand,
+        "description": p.description,
+        "active": p.active,
+    }
+    lines = [
+        {
+            "sku": v.sku,
+            "product_id": p.id,
+            "position": i,
+            "price_amount": v.price.amount,
+            "currency": v.price.currency,
+            "attributes": dict(v.attributes),
+            "weight_grams": v.weight_grams,
+        }
+        for i, v in enumerate(p.variants)
+    ]
+    return head, lines
+
+
+# -- customers and carts ---------------------------------------------------------------------
+def customer_from_row(row: Row) -> Customer:
+    with _guard("customer", row["id"]):
+        return Customer(
+            id=row["id"],
+            email=row["email"],
+            password_hash=row["password_hash"],
+            role=Role(row["role"]),
+            display_name=row["display_name"],
+            created_at=row["created_at"],
+        )
+
+
+def customer_to_row(c: Customer) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "email": c.email,
+        "email_key": c.email.lower(),
+        "password_hash": c.password_hash,
+        "role": c.role.value,
+        "display_name": c.display_name,
+        "created_at": c.created_at,
+    }
+
+
+def cart_from_rows(row: Row, line_rows: Iterable[Row]) -> Cart:
+    with _guard("cart", row["id"]):
+        lines = tuple(
+            CartLine(r["sku"], int(r["quantity"]))
+            for r in sorted(line_rows, key=lambda r: r["position"])
+        )
+        return Cart(row["id"], row["customer_id"], row["currency"], row["updated_at"], lines)
+
+
+# -- inventory -------------------------------------------------------------------------------
+def warehouse_from_row(row: Row) -> Warehouse:
+    with _guard("warehouse", row["id"]):
+        return Warehouse(row["id"], row["name"], int(row["priority"]))
+
+
+def stock_from_row(row: Row) -> StockLevel:
+    with _guard("stock level", (row["sku"], row["warehouse_id"])):
+        return StockLevel(
+            row["sku"], row["warehouse_id"], int(row["on_hand"]), int(row["reserved"])
+        )
+
+
+def reservation_from_rows(row: Row, line_rows: Iterable[Row]) -> Reservation:
+    with _guard("reservation", row["id"]):
+        lines = tuple(
+            ReservationLine(r["sku"], r["warehouse_id"], int(r["quantity"]))
+            for r in sorted(line_rows, key=lambda r: (r["sku"], r["warehouse_id"]))
+        )
+        return Reservation(
+            id=row["id"],
+            order_id=row["order_id"],
+            lines=lines,
+            created_at=row["created_at"],
+            expires_at=row["expires_at"],
+            status=ReservationStatus(row["status"]),
+        )
+
+
+# -- orders ----------------------------------------------------------------------------------
+def order_from_rows(row: Row, line_rows: Iterable[Row], history_rows: Iterable[Row]) -> Order:
+    with _guard("order", row["id"]):
+        cur = row["currency"]
+        address = row["shipping_address"]
+        return Order(
+            id=row["id"],
+            number=row["number"],
+            customer_id=row["customer_id"],
+            currency=cur,
+            lines=tuple(
+                OrderLine(
+                    sku=r["sku"],
+                    product_id=r["product_id"],
+                    name=r["name"],
+                    quantity=int(r["quantity"]),
+                    unit_price=Money(int(r["unit_price"]), cur),
+                    discount=Money(int(r["discount"]), cur),
+                    total=Money(int(r["total"]), cur),
+                )
+                for r in sorted(line_rows, key=lambda r: r["position"])
+            ),
+            subtotal=Money(int(row["subtotal"]), cur),
+            discount=Money(int(row["discount"]), cur),
+            shipping=Money(int(row["shipping"]), cur),
+            tax=Money(int(row["tax"]), cur),
+            total=Money(int(row["total"]), cur),
+            status=OrderStatus(row["status"]),
+            placed_at=row["placed_at"],
+            updated_at=row["updated_at"],
+            reservation_id=row["reservation_id"],
+            idempotency_key=row["idempotency_key"],
+            shipping_address=Address(**address) if address else None,
+            history=tuple(
+                StatusChange(OrderStatus(r["status"]), r["at"], r["note"])
+                for r in sorted(history_rows, key=lambda r: r["position"])
+            ),
+        )
+
+
+def order_to_row(o: Order) -> dict[str, Any]:
+    a = o.shipping_address
+    return {
+        "id": o.id,
+        "number": o.number,
+        "customer_id": o.customer_id,
+        "currency": o.currency,
+        "subtotal": o.subtotal.amount,
+        "discount": o.discount.amount,
+        "shipping": o.shipping.amount,
+        "tax": o.tax.amount,
+        "total": o.total.amount,
+        "status": o.status.value,
+        "placed_at": o.placed_at,
+        "updated_at": o.updated_at,
+        "reservation_id": o.reservation_id,
+        "idempotency_key": o.idempotency_key,
+        "shipping_address": None if a is None else _address(a),
+    }
+
+
+def _address(a: Address) -> dict[str, str]:
+    return {
+        "name": a.name,
+        "line1": a.line1,
+        "line2": a.line2,
+        "city": a.city,
+        "region": a.region,
+        "postal_code": a.postal_code,
+        "country": a.country,
+        "phone": a.phone,
+    }
+
+
+# -- payments --------------------------------------------------------------------------------
+def payment_from_rows(row: Row, refund_rows: Iterable[Row]) -> Payment:
+    with _guard("payment", row["id"]):
+        cur = row["currency"]
+        return Payment(
+            id=row["id"],
+            order_id=row["order_id"],
+            customer_id=row["customer_id"],
+            gateway=row["gateway"],
+            amount=Money(int(row["amount"]), cur),
+            status=PaymentStatus(row["status"]),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            idempotency_key=row["idempotency_key"],
+            provider_ref=row["provider_ref"],
+            captured=None if row["captured"] is None else Money(int(row["captured"]), cur),
+            refunds=tuple(
+                Refund(
+                    id=r["id"],
+                    amount=Money(int(r["amount"]), cur),
+                    status=RefundStatus(r["status"]),
+                    created_at=r["created_at"],
+                    idempotency_key=r["idempotency_key"],
+                    reason=r["reason"],
+                    provider_ref=r["provider_ref"],
+                )
+                for r in sorted(refund_rows, key=lambda r: (r["created_at"], r["id"]))
+            ),
+            failure=row["failure"],
+        )
+
+
+def payment_to_row(p: Payment) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "order_id": p.order_id,
+        "customer_id": p.customer_id,
+        "gateway": p.gateway,
+        "amount": p.amount.amount,
+        "currency": p.amount.currency,
+        "status": p.status.value,
+        "created_at": p.created_at,
+        "updated_at": p.updated_at,
+        "idempotency_key": p.idempotency_key,
+        "provider_ref": p.provider_ref,
+        "captured": None if p.captured is None else p.captured.amount,
+        "failure": p.failure,
+    }
+
+
+def refund_to_row(payment_id: str, r: Refund) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "payment_id": payment_id,
+        "amount": r.amount.amount,
+        "status": r.status.value,
+        "created_at": r.created_at,
+        "idempotency_key": r.idempotency_key,
+        "reason": r.reason,
+        "provider_ref": r.provider_ref,
+    }
+
+
+# -- shipping and promotions -----------------------------------------------------------------
+def shipment_from_rows(row: Row, event_rows: Iterable[Row]) -> Shipment:
+    with _guard("shipment", row["id"]):
+        return Shipment(
+            id=row["id"],
+            order_id=row["order_id"],
+            carrier=row["carrier"],
+            tracking_number=row["tracking_number"],
+            created_at=row["created_at"],
+            events=tuple(
+                TrackingEvent(r["at"], TrackingStatus(r["status"]), r["description"], r["location"])
+                for r in sorted(event_rows, key=lambda r: r["position"])
+            ),
+        )
+
+
+def promotion_from_row(row: Row) -> Promotion:
+    with _guard("promotion", row["id"]):
+        return Promotion(
+            id=row["id"],
+            name=row["name"],
+            percent=Decimal(row["percent"]),
+            category_ids=frozenset(row["category_ids"]),
+            skus=frozenset(row["skus"]),
+            starts_at=row["starts_at"],
+            ends_at=row["ends_at"],
+            active=bool(row["active"]),
+            kind=row["kind"],
+        )
+
+
+def promotion_to_row(p: Promotion) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "kind": p.kind,
+        "percent": str(p.percent),
+        "category_ids": sorted(p.category_ids),
+        "skus": sorted(p.skus),
+        "starts_at": p.starts_at,
+        "ends_at": p.ends_at,
+        "active": p.active,
+    }

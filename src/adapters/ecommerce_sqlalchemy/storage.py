@@ -1,0 +1,156 @@
+"""SQL storage: an Engine per shop (nothing global) and a unit of work per transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
+from sqlalchemy.engine import Connection, Engine
+
+from ecommerce_core.domain.errors import UnknownBackend
+from ecommerce_sqlalchemy import repositories as r
+from ecommerce_sqlalchemy.errors import translate
+
+__all__ = ["SqlStorage", "SqlUnitOfWork"]
+
+#: How long a transaction waits for a row lock before it fails with ``contention`` (INV-4).
+DEFAULT_LOCK_TIMEOUT_MS = 5_000
+_POOL_OPTIONS = ("pool_size", "max_overflow", "pool_timeout", "pool_recycle", "pool_pre_ping")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # the driver's own transaction handling is off; _sqlite_begin issues BEGIN IMMEDIATE
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+        "busy_timeout=5000",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # SQLite has no row locks: every unit of work takes the write lock up front, so a
+    # read-check-write can never interleave with another writer (and never hits BUSY_SNAPSHOT)
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class SqlStorage:
+    """Storage on SQLite, PostgreSQL (psycopg 3) or MariaDB/MySQL (PyMySQL).
+
+    :param options: ``pool_size``, ``max_overflow``, ``pool_timeout``, ``pool_recycle``,
+        ``pool_pre_ping`` (passed to SQLAlchemy) and ``lock_timeout_ms``.
+    """
+
+    def __init__(self, url: str, options: Mapping[str, Any] | None = None) -> None:
+        options = dict(options or {})
+        self.url = url
+        self.lock_timeout_ms = int(options.pop("lock_timeout_ms", DEFAULT_LOCK_TIMEOUT_MS))
+        unknown = set(options) - set(_POOL_OPTIONS)
+        if unknown:
+            raise UnknownBackend(f"unknown storage options: {', '.join(sorted(unknown))}")
+        try:
+            parsed = sa.engine.make_url(url)
+        except sa_exc.ArgumentError as exc:
+            raise UnknownBackend(f"not a database URL: {url}") from exc
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {"pool_pre_ping": True} if self.dialect != "sqlite" else {}
+        kwargs.update(options)
+        if self.dialect == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs.pop("pool_pre_ping", None)
+        elif self.dialect in ("mysql", "mariadb"):
+            kwargs.setdefault("isolation_level", "READ COMMITTED")
+        try:
+            self.engine: Engine = sa.create_engine(parsed, **kwargs)
+        except ImportError as exc:
+            raise UnknownBackend(
+                f"the driver for {parsed.drivername} is not installed (pip install 'ecommerce-core[postgres]' or '[mysql]')"
+            ) from exc
+        if self.dialect == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            sa.event.listen(self.engine, "begin", _sqlite_begin)
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self)
+
+    def migrate(self) -> None:
+        from ecommerce_sqlalchemy.migrate import upgrade
+
+        upgrade(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def begin(self, conn: Connection) -> None:
+        """Start a transaction with this database's way of bounding lock waits."""
+        conn.begin()
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(self.lock_timeout_ms)}")
+        elif self.dialect in ("mysql", "mariadb"):
+            seconds = max(1, self.lock_timeout_ms // 1000)
+            conn.exec_driver_sql(f"SET SESSION innodb_lock_wait_timeout = {seconds}")
+
+
+class SqlUnitOfWork:
+    def __init__(self, storage: SqlStorage) -> None:
+        self._storage = storage
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> Self:
+        try:
+            self._conn = self._storage.engine.connect()
+            self._storage.begin(self._conn)
+        except sa_exc.SQLAlchemyError as exc:
+            if self._conn is not None:
+                self._conn.close()
+            raise translate(exc) from exc
+        conn, locking = self._conn, self._storage.dialect != "sqlite"
+        self.categories = r.SqlCategories(conn, locking)
+        self.products = r.SqlProducts(conn, locking)
+        self.customers = r.SqlCustomers(conn, locking)
+        self.carts = r.SqlCarts(conn, locking)
+        self.warehouses = r.SqlWarehouses(conn, locking)
+        self.stock = r.SqlStock(conn, locking)
+        self.reservations = r.SqlReservations(conn, locking)
+        self.orders = r.SqlOrders(conn, locking)
+        self.payments = r.SqlPayments(conn, locking)
+        self.shipments = r.SqlShipments(conn, locking)
+        self.promotions = r.SqlPromotions(conn, locking)
+        self.notifications = r.SqlNotifications(conn, locking)
+        self.outbox = r.SqlOutbox(conn, locking)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None
+        try:
+            self.rollback()
+        finally:
+            self._conn.close()
+            self._conn = None
+        if isinstance(exc, sa_exc.SQLAlchemyError):
+            raise translate(exc) from exc
+
+    def commit(self) -> None:
+        assert self._conn is not None
+        try:
+            self._conn.commit()
+        except sa_exc.SQLAlchemyError as exc:
+            raise translate(exc) from exc
+
+    def rollback(self) -> None:
+        assert self._conn is not None
+        self._conn.rollback()

@@ -1,0 +1,274 @@
+"""The relational schema: one table per aggregate root, child tables for its parts.
+
+Constraints back the domain up: stock can never go negative nor be over-reserved, order numbers,
+idempotency keys and (provider, event id) pairs are unique.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ecommerce_sqlalchemy.types import UTCDateTime
+
+__all__ = ["metadata"]
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = 64
+
+
+def _id(name: str, *args: Any, **kw: Any) -> sa.Column[str]:
+    return sa.Column(name, sa.String(ID), *args, **kw)
+
+
+categories = sa.Table(
+    "ec_categories",
+    metadata,
+    _id("id", primary_key=True),
+    sa.Column("slug", sa.String(100), nullable=False, unique=True),
+    sa.Column("names", sa.JSON, nullable=False),
+    _id("parent_id", sa.ForeignKey("ec_categories.id"), nullable=True),
+)
+
+products = sa.Table(
+    "ec_products",
+    metadata,
+    _id("id", primary_key=True),
+    sa.Column("slug", sa.String(100), nullable=False, unique=True),
+    sa.Column("names", sa.JSON, nullable=False),
+    _id("category_id", sa.ForeignKey("ec_categories.id"), nullable=False, index=True),
+    sa.Column("brand", sa.String(200), nullable=False, default=""),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+)
+
+variants = sa.Table(
+    "ec_variants",
+    metadata,
+    sa.Column("sku", sa.String(64), primary_key=True),
+    _id("product_id", sa.ForeignKey("ec_products.id"), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("price_amount", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("attributes", sa.JSON, nullable=False),
+    sa.Column("weight_grams", sa.Integer, nullable=False, default=0),
+    sa.CheckConstraint("price_amount >= 0", name="price_not_negative"),
+)
+
+customers = sa.Table(
+    "ec_customers",
+    metadata,
+    _id("id", primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("email_key", sa.String(254), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("display_name", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+carts = sa.Table(
+    "ec_carts",
+    metadata,
+    _id("id", primary_key=True),
+    _id("customer_id", nullable=False, unique=True),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+cart_lines = sa.Table(
+    "ec_cart_lines",
+    metadata,
+    _id("cart_id", sa.ForeignKey("ec_carts.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+warehouses = sa.Table(
+    "ec_warehouses",
+    metadata,
+    _id("id", primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+)
+
+stock_levels = sa.Table(
+    "ec_stock_levels",
+    metadata,
+    sa.Column("sku", sa.String(64), primary_key=True),
+    _id("warehouse_id", sa.ForeignKey("ec_warehouses.id"), primary_key=True),
+    sa.Column("on_hand", sa.Integer, nullable=False),
+    sa.Column("reserved", sa.Integer, nullable=False),
+    sa.CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+    sa.CheckConstraint("reserved <= on_hand", name="not_over_reserved"),
+)
+
+reservations = sa.Table(
+    "ec_reservations",
+    metadata,
+    _id("id", primary_key=True),
+    _id("order_id", nullable=False, index=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
+
+reservation_lines = sa.Table(
+    "ec_reservation_lines",
+    metadata,
+    _id("reservation_id", sa.ForeignKey("ec_reservations.id"), primary_key=True),
+    sa.Column("sku", sa.String(64), primary_key=True),
+    _id("warehouse_id", primary_key=True),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+orders = sa.Table(
+    "ec_orders",
+    metadata,
+    _id("id", primary_key=True),
+    sa.Column("number", sa.String(40), nullable=False, unique=True),
+    _id("customer_id", nullable=False, index=True),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("subtotal", sa.BigInteger, nullable=False),
+    sa.Column("discount", sa.BigInteger, nullable=False),
+    sa.Column("shipping", sa.BigInteger, nullable=False),
+    sa.Column("tax", sa.BigInteger, nullable=False),
+    sa.Column("total", sa.BigInteger, nullable=False),
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("placed_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    _id("reservation_id", nullable=True),
+    _id("idempotency_key", nullable=True),
+    sa.Column("shipping_address", sa.JSON, nullable=True),
+    sa.UniqueConstraint("customer_id", "idempotency_key", name="uq_ec_orders_idempotency"),
+    sa.CheckConstraint("total >= 0", name="total_not_negative"),
+)
+
+order_lines = sa.Table(
+    "ec_order_lines",
+    metadata,
+    _id("order_id", sa.ForeignKey("ec_orders.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("sku", sa.String(64), nullable=False),
+    _id("product_id", nullable=False),
+    sa.Column("name", sa.String(400), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("unit_price", sa.BigInteger, nullable=False),
+    sa.Column("discount", sa.BigInteger, nullable=False),
+    sa.Column("total", sa.BigInteger, nullable=False),
+)
+
+order_history = sa.Table(
+    "ec_order_history",
+    metadata,
+    _id("order_id", sa.ForeignKey("ec_orders.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("note", sa.String(500), nullable=False, default=""),
+)
+
+payments = sa.Table(
+    "ec_payments",
+    metadata,
+    _id("id", primary_key=True),
+    _id("order_id", nullable=False, index=True),
+    _id("customer_id", nullable=False),
+    sa.Column("gateway", sa.String(40), nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    _id("idempotency_key", nullable=False),
+    sa.Column("provider_ref", sa.String(128), nullable=False, default=""),
+    sa.Column("captured", sa.BigInteger, nullable=True),
+    sa.Column("failure", sa.String(500), nullable=False, default=""),
+    sa.UniqueConstraint("order_id", "idempotency_key", name="uq_ec_payments_idempotency"),
+    sa.Index("ix_ec_payments_provider_ref", "gateway", "provider_ref"),
+)
+
+refunds = sa.Table(
+    "ec_refunds",
+    metadata,
+    _id("id", primary_key=True),
+    _id("payment_id", sa.ForeignKey("ec_payments.id"), nullable=False, index=True),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    _id("idempotency_key", nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False, default=""),
+    sa.Column("provider_ref", sa.String(128), nullable=False, default=""),
+    sa.UniqueConstraint("payment_id", "idempotency_key", name="uq_ec_refunds_idempotency"),
+    sa.CheckConstraint("amount > 0", name="amount_positive"),
+)
+
+shipments = sa.Table(
+    "ec_shipments",
+    metadata,
+    _id("id", primary_key=True),
+    _id("order_id", nullable=False, index=True),
+    sa.Column("carrier", sa.String(40), nullable=False),
+    sa.Column("tracking_number", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+tracking_events = sa.Table(
+    "ec_tracking_events",
+    metadata,
+    _id("shipment_id", sa.ForeignKey("ec_shipments.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("description", sa.String(500), nullable=False),
+    sa.Column("location", sa.String(200), nullable=False, default=""),
+)
+
+promotions = sa.Table(
+    "ec_promotions",
+    metadata,
+    _id("id", primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    # text, so that the exact Decimal survives every database
+    sa.Column("percent", sa.String(20), nullable=False),
+    sa.Column("category_ids", sa.JSON, nullable=False),
+    sa.Column("skus", sa.JSON, nullable=False),
+    sa.Column("starts_at", UTCDateTime, nullable=True),
+    sa.Column("ends_at", UTCDateTime, nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+)
+
+processed_notifications = sa.Table(
+    "ec_processed_notifications",
+    metadata,
+    sa.Column("provider", sa.String(40), primary_key=True),
+    sa.Column("event_id", sa.String(128), primary_key=True),
+)
+
+outbox = sa.Table(
+    "ec_outbox",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+)
