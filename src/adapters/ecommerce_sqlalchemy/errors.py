@@ -24,6 +24,15 @@ _RETRYABLE_STATES = {
 _RETRYABLE_MYSQL = {1205, 1213}  # lock wait timeout, deadlock
 _UNIQUE_STATES = {"23505"}
 _UNIQUE_MYSQL = {1062}
+_CONNECTION_MYSQL = {2002, 2003, 2005, 2006, 2013}
+_CONNECTION_HINTS = (
+    "could not connect",
+    "connection refused",
+    "unable to open database",
+    "server closed",
+)
+_CHECK_STATES = {"23514", "23502", "23503"}  # check, not null, foreign key
+_CHECK_MYSQL = {4025, 3819, 1451, 1452, 1048}  # MariaDB/MySQL check, foreign key, not null
 
 
 def _code(exc: sa_exc.DBAPIError) -> tuple[str | None, int | None]:
@@ -46,6 +55,8 @@ def translate(exc: BaseException) -> EcommerceError:
         return StorageError("the database refused a change that breaks one of its rules")
     if isinstance(exc, sa_exc.DBAPIError):
         state, number = _code(exc)
+        if state in _CHECK_STATES or number in _CHECK_MYSQL:
+            return StorageError("the database refused a change that breaks one of its rules")
         text = str(exc.orig).lower()
         if (
             state in _RETRYABLE_STATES
@@ -54,7 +65,12 @@ def translate(exc: BaseException) -> EcommerceError:
             or "deadlock" in text
         ):
             return Contention("the data is busy; try again")
-        if exc.connection_invalidated or isinstance(exc, sa_exc.OperationalError):
+        if (
+            exc.connection_invalidated
+            or (state or "").startswith("08")
+            or number in _CONNECTION_MYSQL
+            or any(hint in text for hint in _CONNECTION_HINTS)
+        ):
             return StorageUnavailable("the database cannot be reached")
         return StorageError("the database reported an error")
     if isinstance(exc, sa_exc.SQLAlchemyError):

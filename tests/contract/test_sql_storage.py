@@ -1,0 +1,103 @@
+"""Promises only the SQL adapter can make: the database itself as a backstop, honest reporting of
+rows edited by hand, and migrations that go up and down."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ecommerce_core.domain.errors import CorruptData, StorageError
+from ecommerce_core.ports.storage import Storage
+from tests.contract import builders as b
+from tests.contract.backends import backend_url, server_marks
+
+
+@pytest.fixture(
+    params=[pytest.param(n, marks=server_marks(n), id=n) for n in ("sqlite", "postgres", "mysql")]
+)
+def sql_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return backend_url(request.param, tmp_path)
+
+
+@pytest.fixture
+def sql_storage(sql_url: str) -> Iterator[Storage]:
+    from ecommerce_sqlalchemy import SqlStorage
+
+    store = SqlStorage(sql_url)
+    store.migrate()
+    yield store
+    store.close()
+
+
+def _raw(store: Storage, statement: str) -> None:
+    with store.engine.begin() as conn:  # type: ignore[attr-defined]
+        conn.execute(sa.text(statement))
+
+
+def test_the_database_refuses_more_reserved_than_on_hand(sql_storage: Storage) -> None:
+    with sql_storage.unit_of_work() as uow:
+        uow.warehouses.add(b.warehouse())
+        uow.stock.save([b.stock()])
+        uow.commit()
+    from ecommerce_sqlalchemy.errors import translate
+
+    for statement in (
+        "UPDATE ec_stock_levels SET reserved = on_hand + 1",
+        "UPDATE ec_stock_levels SET on_hand = -1, reserved = 0",
+        "UPDATE ec_stock_levels SET reserved = -1",
+    ):
+        with pytest.raises(sa.exc.DBAPIError) as caught:
+            _raw(sql_storage, statement)
+        assert type(translate(caught.value)) is StorageError
+    with sql_storage.unit_of_work() as uow:
+        assert uow.stock.get("PX-1", "sz") == b.stock()
+
+
+def test_a_row_edited_into_an_illegal_state_is_reported_not_fixed(sql_storage: Storage) -> None:
+    with sql_storage.unit_of_work() as uow:
+        uow.orders.add(b.order())
+        uow.commit()
+    _raw(sql_storage, "UPDATE ec_orders SET status = 'teleported'")
+    with pytest.raises(CorruptData) as caught, sql_storage.unit_of_work() as uow:
+        uow.orders.get("ord_1")
+    assert caught.value.code == "corrupt_data" and "ord_1" in caught.value.message
+    _raw(sql_storage, "UPDATE ec_orders SET status = 'pending_payment', currency = 'XXX'")
+    with pytest.raises(CorruptData), sql_storage.unit_of_work() as uow:
+        uow.orders.get("ord_1")
+
+
+def test_driver_errors_surface_as_library_errors(sql_storage: Storage) -> None:
+    with sql_storage.unit_of_work() as uow:
+        uow.warehouses.add(b.warehouse())
+        uow.stock.save([b.stock()])
+        uow.commit()
+    _raw(sql_storage, "DROP TABLE ec_promotions")  # the next test's reset rebuilds the schema
+    with pytest.raises(StorageError) as caught, sql_storage.unit_of_work() as uow:
+        uow.promotions.list()
+    assert caught.value.code == "storage_error"
+
+
+def test_migrations_go_down_one_step_and_up_again_keeping_data(sql_url: str) -> None:
+    from ecommerce_sqlalchemy import SqlStorage
+    from ecommerce_sqlalchemy.migrate import downgrade, upgrade
+
+    store = SqlStorage(sql_url)
+    try:
+        store.migrate()
+        with store.unit_of_work() as uow:
+            uow.categories.add(b.category())
+            uow.commit()
+        store.migrate()  # idempotent
+        downgrade(store.engine, "base")
+        assert "ec_orders" not in sa.inspect(store.engine).get_table_names()
+        upgrade(store.engine)
+        assert "ec_orders" in sa.inspect(store.engine).get_table_names()
+        with store.unit_of_work() as uow:
+            assert uow.categories.list() == []
+            uow.categories.add(b.category())
+            uow.commit()
+    finally:
+        store.close()

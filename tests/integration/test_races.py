@@ -1,0 +1,75 @@
+"""INV-1 under real concurrency: many processes, released together by a barrier, buy the last units.
+
+Exactly as many orders succeed as there are units, on SQLite and on the PostgreSQL and MariaDB
+servers; the others are refused with ``out_of_stock``; nothing is over-reserved.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ecommerce_core import Principal
+from tests.contract.backends import backend_url, server_marks
+from tests.support import ADDRESS, PASSWORD, open_shop, seed
+
+BUYERS = 32
+UNITS = 5
+
+
+def _buyer(url: str, customer_id: str, barrier: Any, results: Any) -> None:
+    shop = open_shop(url)
+    try:
+        who = Principal.customer(customer_id)
+        shop.carts.add_item(who, "PX-128-BLK", 1)
+        barrier.wait(timeout=60)
+        try:
+            shop.checkout.place_order(who, idempotency_key="race", shipping_address=ADDRESS)
+            results.put("sold")
+        except Exception as exc:  # every outcome is reported to the parent and judged there
+            results.put(getattr(exc, "code", repr(exc)))
+    finally:
+        shop.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "backend",
+    [pytest.param(n, marks=server_marks(n), id=n) for n in ("sqlite", "postgres", "mysql")],
+)
+def test_thirty_two_buyers_of_the_last_five_units_sell_exactly_five(
+    backend: str, tmp_path: Path
+) -> None:
+    url = backend_url(backend, tmp_path)
+    shop = open_shop(url)
+    world = seed(shop, shop.clock, stock=UNITS)  # type: ignore[arg-type]
+    buyers = []
+    for i in range(BUYERS):
+        shop.accounts.register(
+            Principal.anonymous(), email=f"buyer{i}@example.com", password=PASSWORD
+        )
+    with shop._ctx.uow() as uow:
+        buyers = [uow.customers.get_by_email(f"buyer{i}@example.com").id for i in range(BUYERS)]  # type: ignore[union-attr]
+    shop.close()
+
+    ctx = mp.get_context("fork")
+    barrier, results = ctx.Barrier(BUYERS), ctx.Queue()
+    procs = [ctx.Process(target=_buyer, args=(url, cid, barrier, results)) for cid in buyers]
+    for p in procs:
+        p.start()
+    outcomes = [results.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+
+    assert outcomes.count("sold") == UNITS, outcomes
+    assert set(outcomes) <= {"sold", "out_of_stock"}, outcomes
+    shop = open_shop(url)
+    try:
+        level = shop.inventory.levels(world.admin, "PX-128-BLK")[0]
+        assert (level.on_hand, level.reserved) == (UNITS, UNITS)
+        assert len(shop.orders.list(world.admin)) == UNITS
+    finally:
+        shop.close()
