@@ -21,6 +21,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy --strict src/adapters/ecommerce_cli
 
 test: lint typecheck
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
