@@ -7,7 +7,7 @@ across currencies. Decimal appears only for rates, with the rounding mode named 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any
 
 import attrs
@@ -23,6 +23,10 @@ __all__ = [
     "exponent_of",
     "percentage",
 ]
+
+# What a signed 64-bit column holds: larger text amounts are refused before int() (which would take
+# seconds on "1e999990").
+MAX_MINOR_UNITS = 2**63 - 1
 
 # ISO 4217 minor-unit exponents of the currencies a shop is likely to take.
 CURRENCY_EXPONENTS: dict[str, int] = {
@@ -85,13 +89,20 @@ class Money:
             raise InvalidMoney("not a decimal amount", value=repr(value)) from None
         if not number.is_finite():
             raise InvalidMoney("an amount must be finite", value=repr(value))
-        scaled = number.scaleb(exponent_of(code))
+        if number and number.adjusted() + exponent_of(code) > 19:
+            raise InvalidMoney("that amount is too large", value=str(value)[:40])
+        # enough precision for every digit given: the default 28 would round, silently
+        with localcontext() as ctx:
+            ctx.prec = max(ctx.prec, len(number.as_tuple().digits) + 4)
+            scaled = number.scaleb(exponent_of(code))
         if scaled != scaled.to_integral_value():
             raise InvalidMoney(
                 f"{code} has {exponent_of(code)} decimals; {value} has more",
                 value=str(value),
                 currency=code,
             )
+        if abs(int(scaled)) > MAX_MINOR_UNITS:
+            raise InvalidMoney("that amount is too large", value=str(value)[:40])
         return cls(int(scaled), code)
 
     @classmethod
@@ -175,12 +186,17 @@ def percentage(money: Money, percent: Decimal, rounding: str = ROUND_HALF_UP) ->
 
     0 % gives exactly zero and 100 % gives exactly ``money``.
     """
-    if isinstance(percent, float) or not isinstance(percent, Decimal | int):
+    if isinstance(percent, bool | float) or not isinstance(percent, Decimal | int):
         raise InvalidMoney("a percentage is a Decimal, never a float", value=repr(percent))
     rate = Decimal(percent)
     if not rate.is_finite():
         raise InvalidMoney("a percentage must be finite", value=repr(percent))
-    share = (Decimal(money.amount) * rate / Decimal(100)).quantize(Decimal(1), rounding=rounding)
+    with localcontext() as ctx:  # exact product: the default 28 digits would round large amounts
+        ctx.prec = (
+            len(str(abs(money.amount))) + len(rate.as_tuple().digits) + max(0, rate.adjusted()) + 4
+        )
+        exact = Decimal(money.amount) * rate / Decimal(100)
+        share = exact.quantize(Decimal(1), rounding=rounding)
     return Money(int(share), money.currency)
 
 
