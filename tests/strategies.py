@@ -21,6 +21,7 @@ __all__ = [
     "money",
     "percents",
     "priceable_items",
+    "promotion_lists",
     "promotions",
     "quantities",
     "skus",
@@ -114,3 +115,8 @@ def promotions(ids: st.SearchStrategy[str] | None = None):  # type: ignore[no-un
         percent=percents,
         category_ids=st.frozensets(st.sampled_from(CATEGORIES), max_size=2),
     )
+
+
+def promotion_lists(min_size: int = 0, max_size: int = 4):  # type: ignore[no-untyped-def]
+    """Promotions with distinct ids, as storage keeps them."""
+    return st.lists(promotions(), min_size=min_size, max_size=max_size, unique_by=lambda p: p.id)

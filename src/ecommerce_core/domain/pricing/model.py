@@ -42,6 +42,13 @@ def _skus(value: object) -> frozenset[str]:
     return frozenset(v.sku(x) for x in value)  # type: ignore[attr-defined]
 
 
+def _moment(value: object) -> datetime | None:
+    # compared with the clock's aware UTC time on every pricing: anything else would break every cart
+    if value is not None and (not isinstance(value, datetime) or value.utcoffset() is None):
+        raise InvalidInput("a promotion's window is given as timezone-aware datetimes")
+    return value
+
+
 @attrs.frozen
 class Promotion:
     """A percentage off the items in scope (all items when the scope is empty) within a time window.
@@ -55,8 +62,8 @@ class Promotion:
     percent: Decimal = attrs.field(converter=_percent)
     category_ids: frozenset[str] = attrs.field(factory=frozenset, converter=_ids)
     skus: frozenset[str] = attrs.field(factory=frozenset, converter=_skus)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: datetime | None = attrs.field(default=None, converter=_moment)
+    ends_at: datetime | None = attrs.field(default=None, converter=_moment)
     active: bool = True
     kind: str = "percent_off"
 
