@@ -8,16 +8,17 @@ from typing import Any
 
 import argon2
 import attrs
+
 import ecommerce_crypto.plugin
 import ecommerce_memory.plugin
+import ecommerce_redis.plugin
 import ecommerce_sandboxpay.plugin
 import ecommerce_sandboxship.plugin
 import ecommerce_sqlalchemy.plugin
-from ecommerce_crypto import Argon2Hasher
-
 from ecommerce_core import Money, Principal, Shop, ShopSettings, hookimpl
 from ecommerce_core.defaults import FixedClock
 from ecommerce_core.plugins import Registry, get_plugin_manager
+from ecommerce_crypto import Argon2Hasher
 
 BUILTINS = (
     ecommerce_memory.plugin,
@@ -25,6 +26,7 @@ BUILTINS = (
     ecommerce_crypto.plugin,
     ecommerce_sandboxpay.plugin,
     ecommerce_sandboxship.plugin,
+    ecommerce_redis.plugin,
 )
 
 ADDRESS = {
@@ -34,7 +36,7 @@ ADDRESS = {
     "postal_code": "518000",
     "country": "CN",
 }
-PASSWORD = "correct horse battery staple"  # noqa: S105
+PASSWORD = "correct horse battery staple"
 
 
 class FloorHasherPlugin:
@@ -51,7 +53,9 @@ class FloorHasherPlugin:
 
 
 def plugin_manager(*extra: object):  # type: ignore[no-untyped-def]
-    return get_plugin_manager(load_entrypoints=False, plugins=(*BUILTINS, FloorHasherPlugin(), *extra))
+    return get_plugin_manager(
+        load_entrypoints=False, plugins=(*BUILTINS, FloorHasherPlugin(), *extra)
+    )
 
 
 def open_shop(url: str = "memory://", clock: FixedClock | None = None, **settings: Any) -> Shop:
@@ -91,12 +95,17 @@ def seed(shop: Shop, clock: FixedClock, stock: int = 10) -> World:
     customer = shop.accounts.login("li@example.com", PASSWORD)
     shop.accounts.register(Principal.anonymous(), email="wang@example.com", password=PASSWORD)
     other = shop.accounts.login("wang@example.com", PASSWORD)
-    electronics = shop.catalog.create_category(admin, slug="electronics", names={"en": "Electronics", "zh": "电子产品"})
+    electronics = shop.catalog.create_category(
+        admin, slug="electronics", names={"en": "Electronics", "zh": "电子产品"}
+    )
     phones = shop.catalog.create_category(
         admin, slug="phones", names={"en": "Phones", "zh": "手机"}, parent_id=electronics.id
     )
     accessories = shop.catalog.create_category(
-        admin, slug="accessories", names={"en": "Accessories", "zh": "配件"}, parent_id=electronics.id
+        admin,
+        slug="accessories",
+        names={"en": "Accessories", "zh": "配件"},
+        parent_id=electronics.id,
     )
     phone = shop.catalog.create_product(
         admin,
@@ -105,8 +114,18 @@ def seed(shop: Shop, clock: FixedClock, stock: int = 10) -> World:
         category_id=phones.id,
         brand="Acme",
         variants=[
-            {"sku": "PX-128-BLK", "price": Money.of("3999.00", "CNY"), "attributes": {"colour": "black", "capacity": "128 GB"}, "weight_grams": 180},
-            {"sku": "PX-256-WHT", "price": Money.of("4599.00", "CNY"), "attributes": {"colour": "white", "capacity": "256 GB"}, "weight_grams": 180},
+            {
+                "sku": "PX-128-BLK",
+                "price": Money.of("3999.00", "CNY"),
+                "attributes": {"colour": "black", "capacity": "128 GB"},
+                "weight_grams": 180,
+            },
+            {
+                "sku": "PX-256-WHT",
+                "price": Money.of("4599.00", "CNY"),
+                "attributes": {"colour": "white", "capacity": "256 GB"},
+                "weight_grams": 180,
+            },
         ],
     )
     cable = shop.catalog.create_product(

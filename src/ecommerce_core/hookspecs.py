@@ -57,3 +57,13 @@ def ecommerce_core_register_security(registry: Registry) -> None:
     :param registry: call ``registry.add_password_hasher(name, factory, description=...)`` where
         ``factory()`` returns a :class:`ecommerce_core.ports.services.PasswordHasher`.
     """
+
+
+@hookspec
+def ecommerce_core_register_publishers(registry: Registry) -> None:
+    """Offer event publishers, the brokers the outbox relay can send events to.
+
+    :param registry: call ``registry.add_publisher(schemes, factory, description=...)`` where
+        ``factory(url)`` returns a :class:`ecommerce_core.ports.events.EventPublisher`;
+        ``Shop.open_publisher(url)`` picks the factory by the URL's scheme.
+    """

@@ -10,6 +10,7 @@ import pluggy
 
 from ecommerce_core import hookspecs
 from ecommerce_core.domain.errors import PluginError, UnknownBackend
+from ecommerce_core.ports.events import EventPublisher
 from ecommerce_core.ports.gateways import Carrier, PaymentGateway
 from ecommerce_core.ports.services import PasswordHasher
 from ecommerce_core.ports.storage import Storage
@@ -22,6 +23,7 @@ StorageFactory = Callable[[str, Mapping[str, Any]], Storage]
 GatewayFactory = Callable[[Mapping[str, Any]], PaymentGateway]
 CarrierFactory = Callable[[Mapping[str, Any]], Carrier]
 HasherFactory = Callable[[], PasswordHasher]
+PublisherFactory = Callable[[str], EventPublisher]
 
 
 @attrs.frozen
@@ -71,6 +73,12 @@ class Registry:
     ) -> None:
         self._add("password_hasher", name, factory, description)
 
+    def add_publisher(
+        self, schemes: Sequence[str], factory: PublisherFactory, *, description: str = ""
+    ) -> None:
+        for scheme in schemes:
+            self._add("publisher", scheme, factory, description)
+
     def names(self, kind: str) -> list[str]:
         return sorted(o.name for o in self.offers if o.kind == kind)
 
@@ -111,6 +119,7 @@ _REGISTRATION_HOOKS = (
     "ecommerce_core_register_gateways",
     "ecommerce_core_register_carriers",
     "ecommerce_core_register_security",
+    "ecommerce_core_register_publishers",
 )
 
 

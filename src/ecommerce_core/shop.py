@@ -11,6 +11,7 @@ from ecommerce_core.defaults import RandomIds, SystemClock
 from ecommerce_core.domain.errors import UnknownBackend
 from ecommerce_core.domain.pricing import PricingEngine
 from ecommerce_core.plugins import Registry, build_registry, get_plugin_manager
+from ecommerce_core.ports.events import EventPublisher
 from ecommerce_core.ports.services import Clock, IdGenerator
 from ecommerce_core.ports.storage import Storage
 from ecommerce_core.services.accounts import AccountService
@@ -18,6 +19,7 @@ from ecommerce_core.services.carts import CartService
 from ecommerce_core.services.catalog import CatalogService
 from ecommerce_core.services.checkout import CheckoutService
 from ecommerce_core.services.context import ServiceContext, ShopSettings
+from ecommerce_core.services.events import EventService
 from ecommerce_core.services.inventory import InventoryService
 from ecommerce_core.services.orders import OrderService
 from ecommerce_core.services.payments import PaymentService
@@ -53,6 +55,7 @@ class Shop:
         self.payments = PaymentService(ctx)
         self.shipping = ShippingService(ctx)
         self.accounts = AccountService(ctx)
+        self.events = EventService(ctx)
         self._ctx = ctx
 
     @classmethod
@@ -99,6 +102,10 @@ class Shop:
             carrier_factories={o.name: o.factory for o in registry.offers if o.kind == "carrier"},
         )
         return cls(storage, ctx, registry)
+
+    def open_publisher(self, url: str) -> EventPublisher:
+        """An event publisher for the outbox relay, from an installed plugin: ``redis://...``."""
+        return self.registry.get("publisher", _scheme(url)).factory(url)  # type: ignore[no-any-return]
 
     def close(self) -> None:
         self.storage.close()

@@ -22,7 +22,7 @@ __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
 
 _TABLES = (
     "categories", "products", "customers", "carts", "warehouses", "stock", "reservations",
-    "orders", "payments", "shipments", "promotions", "notifications", "outbox",
+    "orders", "payments", "shipments", "promotions", "notifications", "outbox", "deliveries",
 )  # fmt: skip
 
 
@@ -301,7 +301,21 @@ class _Outbox(_Repo):
             self.rows[self._uow.outbox_seq] = event
 
     def list(self, after_id: int = 0, limit: int = 100) -> list[tuple[int, DomainEvent]]:
-        return sorted((k, e) for k, e in self.rows.items() if k > after_id)[:limit]
+        return sorted(
+            ((k, e) for k, e in self.rows.items() if k > after_id), key=lambda item: item[0]
+        )[:limit]
+
+    def undelivered(self, consumer: str, limit: int = 100) -> list[tuple[int, DomainEvent]]:
+        done = self._uow.working["deliveries"]
+        pending = ((k, e) for k, e in self.rows.items() if (consumer, k) not in done)
+        return sorted(pending, key=lambda item: item[0])[:limit]
+
+    def mark_delivered(self, consumer: str, event_ids: Iterable[int]) -> None:
+        done = self._uow.working["deliveries"]
+        for event_id in event_ids:
+            if (consumer, event_id) in done:
+                raise AlreadyExists("that event was already delivered to that consumer")
+            done[(consumer, event_id)] = True
 
 
 class MemoryUnitOfWork:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from ecommerce_core.domain.errors import UnknownBackend
 from ecommerce_sqlalchemy import repositories as r
 from ecommerce_sqlalchemy.errors import translate
+from ecommerce_sqlalchemy.outbox import RelayOutbox
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
 
@@ -126,7 +127,7 @@ class SqlUnitOfWork:
         self.shipments = r.SqlShipments(conn, locking)
         self.promotions = r.SqlPromotions(conn, locking)
         self.notifications = r.SqlNotifications(conn, locking)
-        self.outbox = r.SqlOutbox(conn, locking)
+        self.outbox = RelayOutbox(conn, locking)
         return self
 
     def __exit__(

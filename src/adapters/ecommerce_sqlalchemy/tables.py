@@ -272,3 +272,23 @@ outbox = sa.Table(
     sa.Column("payload", sa.JSON, nullable=False),
     sa.Column("occurred_at", UTCDateTime, nullable=False),
 )
+
+outbox_consumers = sa.Table(
+    "ec_outbox_consumers",
+    metadata,
+    sa.Column("consumer", sa.String(ID), primary_key=True),
+)
+
+outbox_deliveries = sa.Table(
+    "ec_outbox_deliveries",
+    metadata,
+    sa.Column(
+        "consumer", sa.String(ID), sa.ForeignKey("ec_outbox_consumers.consumer"), primary_key=True
+    ),
+    sa.Column(
+        "event_id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        sa.ForeignKey("ec_outbox.id"),
+        primary_key=True,
+    ),
+)

@@ -39,6 +39,7 @@ class Permission(StrEnum):
     PROMOTION_WRITE = "promotion:write"
     CUSTOMER_MANAGE = "customer:manage"
     ACCOUNT_REGISTER = "account:register"
+    EVENTS_RELAY = "events:relay"
 
 
 _CUSTOMER = frozenset(

@@ -175,6 +175,16 @@ class Outbox(Protocol):
     def add(self, events: Iterable[DomainEvent]) -> None:
         """Store events to publish; they become visible only if the unit of work commits."""
 
+    def undelivered(self, consumer: str, limit: int = 100) -> list[tuple[int, DomainEvent]]:
+        """Committed events not yet delivered to ``consumer``, oldest first.
+
+        Locks the consumer until the unit of work ends, so two relays for one consumer take
+        turns instead of publishing the same events side by side.
+        """
+
+    def mark_delivered(self, consumer: str, event_ids: Iterable[int]) -> None:
+        """Record that these events reached ``consumer`` (in the same unit of work)."""
+
     def list(self, after_id: int = 0, limit: int = 100) -> list[tuple[int, DomainEvent]]: ...
 
 

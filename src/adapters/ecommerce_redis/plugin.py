@@ -1,0 +1,21 @@
+"""Registers the ``redis://`` event publisher (needs the ``redis`` extra)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecommerce_core.hookspecs import hookimpl
+from ecommerce_core.plugins import Registry
+
+
+def _open(url: str) -> Any:
+    from ecommerce_redis.publisher import RedisStreamPublisher
+
+    return RedisStreamPublisher(url)
+
+
+@hookimpl
+def ecommerce_core_register_publishers(registry: Registry) -> None:
+    registry.add_publisher(
+        ["redis", "rediss"], _open, description="Redis Streams (XADD), at-least-once"
+    )
