@@ -55,7 +55,7 @@ def sku(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInput("a SKU is text", field="sku", value=repr(value))
     code = value.strip().upper()
-    if not _SKU.match(code):
+    if not _SKU.fullmatch(code):
         raise InvalidInput(
             "a SKU is 1-64 letters, digits, '.', '_' or '-'", field="sku", value=value[:80]
         )
@@ -63,13 +63,13 @@ def sku(value: object) -> str:
 
 
 def slug(value: object) -> str:
-    if not isinstance(value, str) or not _SLUG.match(value):
+    if not isinstance(value, str) or not _SLUG.fullmatch(value):
         raise InvalidInput("a slug is lower-case letters, digits and '-'", field="slug")
     return value
 
 
 def identifier(value: object, field: str = "id") -> str:
-    if not isinstance(value, str) or not _ID.match(value):
+    if not isinstance(value, str) or not _ID.fullmatch(value):
         raise InvalidInput(f"{field} is not a valid identifier", field=field)
     return value
 
@@ -155,7 +155,7 @@ def email(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInput("an e-mail address is text", field="email")
     address = unicodedata.normalize("NFC", value).strip()
-    if len(address) > 254 or not _EMAIL.match(address):
+    if len(address) > 254 or not _EMAIL.fullmatch(address):
         raise InvalidInput("that is not an e-mail address", field="email")
     local, _, domain = address.rpartition("@")
     return f"{local}@{domain.lower()}"
