@@ -147,7 +147,12 @@ class Payment:
 
 @attrs.frozen
 class GatewayNotification:
-    """An asynchronous message from a payment provider, after its signature was verified."""
+    """An asynchronous message from a payment provider, after its signature was verified.
+
+    ``payment_id`` is our payment's id when the provider echoes it back (a merchant reference, as
+    Alipay's ``out_trade_no``): a notification that overtakes the synchronous answer, before the
+    provider's reference is stored, still finds its payment (PAY-4).
+    """
 
     provider: str
     event_id: str
@@ -155,3 +160,4 @@ class GatewayNotification:
     provider_ref: str
     amount: Money | None
     occurred_at: datetime
+    payment_id: str = ""

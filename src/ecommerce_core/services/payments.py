@@ -24,7 +24,13 @@ from ecommerce_core.domain.errors import (
 )
 from ecommerce_core.domain.money import Money
 from ecommerce_core.domain.orders import Order, OrderAction, OrderStatus
-from ecommerce_core.domain.payments import Payment, PaymentStatus, Refund, RefundStatus
+from ecommerce_core.domain.payments import (
+    GatewayNotification,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.gateways import GatewayOutcome, PaymentRequest
 from ecommerce_core.ports.storage import UnitOfWork
@@ -178,9 +184,11 @@ class PaymentService:
         with self._ctx.uow() as uow:
             if not uow.notifications.record(gateway, note.event_id):
                 return NotificationResult("duplicate", note.event_id)
-            found = uow.payments.get_by_provider_ref(gateway, note.provider_ref)
+            found = uow.payments.get_by_provider_ref(
+                gateway, note.provider_ref
+            ) or self._by_reference(uow, gateway, note)
             if found is None:
-                uow.commit()
+                # not recorded as processed: a redelivery that can be matched is then applied
                 return NotificationResult("ignored", note.event_id)
             payment = self._locked_payment(uow, found.id)
             if note.kind == "payment.captured" and payment.status in (
@@ -193,6 +201,15 @@ class PaymentService:
                 uow.payments.update(payment)
             uow.commit()
         return NotificationResult("processed", note.event_id, payment.id)
+
+    @staticmethod
+    def _by_reference(uow: UnitOfWork, gateway: str, note: GatewayNotification) -> Payment | None:
+        if not note.payment_id:
+            return None
+        payment = uow.payments.get(note.payment_id)
+        if payment is None or payment.gateway != gateway:
+            return None
+        return payment if payment.provider_ref in ("", note.provider_ref) else None
 
     # -- refunds ----------------------------------------------------------------------------
     def refund(

@@ -38,6 +38,8 @@ class SandboxGateway:
         self.settings = settings or SandboxPaySettings()
         self.calls: list[tuple[str, str]] = []
         self._seen: dict[str, GatewayResult] = {}
+        # provider reference -> the merchant's payment id, echoed in notifications as real ones do
+        self.references: dict[str, str] = {}
 
     def _once(self, operation: str, key: str, result: GatewayResult) -> GatewayResult:
         if key not in self._seen:
@@ -50,6 +52,7 @@ class SandboxGateway:
         if outcome is None:
             return GatewayResult(GatewayOutcome.DECLINED, message="unknown test payment method")
         ref = _ref("sbxpay", request.idempotency_key)
+        self.references[ref] = request.payment_id
         message = "approved" if outcome is GatewayOutcome.SUCCEEDED else outcome.value
         return self._once(
             "authorize", request.idempotency_key, GatewayResult(outcome, ref, message)
@@ -84,8 +87,12 @@ class SandboxGateway:
         event_id: str,
         at: datetime,
         secret: str | None = None,
+        payment_id: str | None = None,
     ) -> tuple[dict[str, str], bytes]:
-        """What the provider would POST: headers and the raw body (for tests and the demo)."""
+        """What the provider would POST: headers and the raw body (for tests and the demo).
+
+        ``payment_id`` defaults to the merchant's id sent with the charge of ``provider_ref``.
+        """
         body = json.dumps(
             {
                 "id": event_id,
@@ -93,6 +100,9 @@ class SandboxGateway:
                 "created": int(at.timestamp()),
                 "data": {
                     "reference": provider_ref,
+                    "payment_id": self.references.get(provider_ref, "")
+                    if payment_id is None
+                    else payment_id,
                     "amount": amount.amount if amount else None,
                     "currency": amount.currency if amount else None,
                 },
@@ -122,6 +132,7 @@ class SandboxGateway:
                 provider_ref=str(payload["reference"]),
                 amount=amount,
                 occurred_at=datetime.fromtimestamp(int(data["created"]), UTC),
+                payment_id=str(payload.get("payment_id") or ""),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidSignature("the notification body is not one the sandbox sends") from exc

@@ -30,8 +30,12 @@ def sign(body: bytes, secret: str, at: datetime) -> dict[str, str]:
 
 
 def _header(headers: Mapping[str, str]) -> str:
+    if not isinstance(headers, Mapping):
+        raise InvalidSignature("the notification is not signed")
     for name, value in headers.items():
-        if name.lower() == HEADER.lower():
+        if isinstance(name, str) and name.lower() == HEADER.lower():
+            if not isinstance(value, str):
+                raise InvalidSignature("the signature header is malformed")
             return value
     raise InvalidSignature("the notification is not signed")
 
@@ -48,7 +52,7 @@ def verify(
     candidates: list[str] = []
     for part in _header(headers).split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
+        if key == "t" and value.isascii() and value.isdigit():
             timestamp = int(value)
         elif key == "v1":
             candidates.append(value)
