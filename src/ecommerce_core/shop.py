@@ -15,6 +15,7 @@ from ecommerce_core.ports.events import EventPublisher
 from ecommerce_core.ports.services import Clock, IdGenerator
 from ecommerce_core.ports.storage import Storage
 from ecommerce_core.services.accounts import AccountService
+from ecommerce_core.services.backup import BackupService
 from ecommerce_core.services.carts import CartService
 from ecommerce_core.services.catalog import CatalogService
 from ecommerce_core.services.checkout import CheckoutService
@@ -56,6 +57,7 @@ class Shop:
         self.shipping = ShippingService(ctx)
         self.accounts = AccountService(ctx)
         self.events = EventService(ctx)
+        self.backup = BackupService(ctx)
         self._ctx = ctx
 
     @classmethod

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
+from ecommerce_core.archive import parents_first
 from ecommerce_core.domain.cart import Cart
 from ecommerce_core.domain.catalog import Category, Product
 from ecommerce_core.domain.customers import Customer
@@ -318,6 +319,52 @@ class _Outbox(_Repo):
             done[(consumer, event_id)] = True
 
 
+_KEYS: dict[str, Any] = {
+    "categories": lambda c: c.id,
+    "products": lambda p: p.id,
+    "warehouses": lambda w: w.id,
+    "stock": lambda lv: lv.key,
+    "customers": lambda c: c.id,
+    "carts": lambda c: c.id,
+    "promotions": lambda p: p.id,
+    "reservations": lambda r: r.id,
+    "orders": lambda o: o.id,
+    "payments": lambda p: p.id,
+    "shipments": lambda s: s.id,
+}
+
+
+class _Archive(_Repo):
+    def dump(self) -> dict[str, Any]:
+        w = self._uow.working
+        data: dict[str, Any] = {kind: sorted(w[kind].values(), key=_KEYS[kind]) for kind in _KEYS}
+        data["categories"] = parents_first(data["categories"])
+        data["notifications"] = sorted(w["notifications"])
+        data["outbox"] = sorted(w["outbox"].items(), key=lambda item: item[0])
+        data["deliveries"] = sorted(w["deliveries"])
+        return data
+
+    def is_empty(self) -> bool:
+        return not any(self._uow.working.values())
+
+    def clear(self) -> None:
+        for rows in self._uow.working.values():
+            rows.clear()
+
+    def load(self, data: Mapping[str, Sequence[Any]]) -> None:
+        w = self._uow.working
+        for kind, key in _KEYS.items():
+            for item in data.get(kind, ()):
+                w[kind][key(item)] = item
+        for pair in data.get("notifications", ()):
+            w["notifications"][tuple(pair)] = True
+        for event_id, event in data.get("outbox", ()):
+            w["outbox"][event_id] = event
+            self._uow.outbox_seq = max(self._uow.outbox_seq, event_id)
+        for pair in data.get("deliveries", ()):
+            w["deliveries"][tuple(pair)] = True
+
+
 class MemoryUnitOfWork:
     def __init__(self, storage: MemoryStorage) -> None:
         self._storage = storage
@@ -337,6 +384,7 @@ class MemoryUnitOfWork:
         self.promotions = _Promotions(self)
         self.notifications = _Notifications(self)
         self.outbox = _Outbox(self)
+        self.archive = _Archive(self)
 
     def __enter__(self) -> Self:
         self._storage.lock.acquire()

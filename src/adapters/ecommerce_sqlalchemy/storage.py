@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ecommerce_core.domain.errors import UnknownBackend
 from ecommerce_sqlalchemy import repositories as r
+from ecommerce_sqlalchemy.archive import SqlArchive
 from ecommerce_sqlalchemy.errors import translate
 from ecommerce_sqlalchemy.outbox import RelayOutbox
 
@@ -128,6 +129,7 @@ class SqlUnitOfWork:
         self.promotions = r.SqlPromotions(conn, locking)
         self.notifications = r.SqlNotifications(conn, locking)
         self.outbox = RelayOutbox(conn, locking)
+        self.archive = SqlArchive(conn, self)
         return self
 
     def __exit__(

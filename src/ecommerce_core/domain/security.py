@@ -40,6 +40,7 @@ class Permission(StrEnum):
     CUSTOMER_MANAGE = "customer:manage"
     ACCOUNT_REGISTER = "account:register"
     EVENTS_RELAY = "events:relay"
+    BACKUP = "shop:backup"
 
 
 _CUSTOMER = frozenset(

@@ -8,9 +8,9 @@ always locked in one global order (sorted keys), so two units of work never dead
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from ecommerce_core.domain.cart import Cart
 from ecommerce_core.domain.catalog import Category, Product
@@ -23,6 +23,7 @@ from ecommerce_core.domain.pricing import Promotion
 from ecommerce_core.domain.shipping import Shipment
 
 __all__ = [
+    "ArchiveRepository",
     "CartRepository",
     "CategoryRepository",
     "CustomerRepository",
@@ -188,6 +189,23 @@ class Outbox(Protocol):
     def list(self, after_id: int = 0, limit: int = 100) -> list[tuple[int, DomainEvent]]: ...
 
 
+class ArchiveRepository(Protocol):
+    """Whole-store access for backups. Kinds and shapes are those of ``ecommerce_core.archive.KINDS``:
+    domain objects, ``(id, event)`` for the outbox, ``(provider, event_id)`` for notifications and
+    ``(consumer, event_id)`` for deliveries."""
+
+    def dump(self) -> dict[str, Any]:
+        """Every stored object by kind, from this unit of work's snapshot."""
+
+    def is_empty(self) -> bool: ...
+
+    def clear(self) -> None:
+        """Remove everything (inside this unit of work)."""
+
+    def load(self, data: Mapping[str, Sequence[Any]]) -> None:
+        """Write everything into an empty store. Outbox ids may be renumbered; deliveries follow."""
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls everything back."""
 
@@ -204,6 +222,7 @@ class UnitOfWork(Protocol):
     promotions: PromotionRepository
     notifications: ProcessedNotifications
     outbox: Outbox
+    archive: ArchiveRepository
 
     def __enter__(self) -> Self: ...
 

@@ -1,0 +1,106 @@
+"""Whole-store dump and load for backups, through the mapping and the repositories."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ecommerce_core.archive import parents_first
+from ecommerce_sqlalchemy import mapping as m
+from ecommerce_sqlalchemy import tables as t
+
+__all__ = ["SqlArchive"]
+
+
+class SqlArchive:
+    def __init__(self, conn: Connection, uow: Any) -> None:
+        self._c = conn
+        self._uow = uow
+
+    def _ids(self, table: sa.Table) -> list[str]:
+        return [r[0] for r in self._c.execute(sa.select(table.c.id).order_by(table.c.id))]
+
+    def dump(self) -> dict[str, Any]:
+        u, c = self._uow, self._c
+        carts = []
+        for row in c.execute(sa.select(t.carts).order_by(t.carts.c.id)).mappings():
+            lines = c.execute(sa.select(t.cart_lines).where(t.cart_lines.c.cart_id == row["id"]))
+            carts.append(m.cart_from_rows(row, list(lines.mappings())))
+        d = t.outbox_deliveries
+        return {
+            # parents before children, so that a restore satisfies the foreign key
+            "categories": parents_first(u.categories.list()),
+            "products": u.products.list(),
+            "warehouses": u.warehouses.list(),
+            "stock": u.stock.list(),
+            "customers": [
+                m.customer_from_row(r)
+                for r in c.execute(sa.select(t.customers).order_by(t.customers.c.id)).mappings()
+            ],
+            "carts": carts,
+            "promotions": u.promotions.list(),
+            "reservations": [u.reservations.get(i) for i in self._ids(t.reservations)],
+            "orders": [u.orders.get(i) for i in self._ids(t.orders)],
+            "payments": [u.payments.get(i) for i in self._ids(t.payments)],
+            "shipments": [u.shipments.get(i) for i in self._ids(t.shipments)],
+            "notifications": [
+                (r[0], r[1])
+                for r in c.execute(
+                    sa.select(t.processed_notifications).order_by(
+                        *t.processed_notifications.primary_key.columns
+                    )
+                )
+            ],
+            "outbox": u.outbox.list(0, limit=2**62),
+            "deliveries": [
+                (r[0], int(r[1]))
+                for r in c.execute(sa.select(d).order_by(d.c.consumer, d.c.event_id))
+            ],
+        }
+
+    def is_empty(self) -> bool:
+        for table in t.metadata.sorted_tables:
+            if self._c.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():
+                return False
+        return True
+
+    def clear(self) -> None:
+        self._c.execute(sa.update(t.categories).values(parent_id=None))
+        for table in reversed(t.metadata.sorted_tables):
+            self._c.execute(sa.delete(table))
+
+    def load(self, data: Mapping[str, Sequence[Any]]) -> None:
+        u = self._uow
+        adders = {
+            "categories": u.categories.add,
+            "products": u.products.add,
+            "warehouses": u.warehouses.add,
+            "customers": u.customers.add,
+            "carts": u.carts.save,
+            "promotions": u.promotions.add,
+            "reservations": u.reservations.add,
+            "orders": u.orders.add,
+            "payments": u.payments.add,
+            "shipments": u.shipments.add,
+        }
+        for kind, add in adders.items():
+            for item in data.get(kind, ()):
+                add(item)
+        u.stock.save(list(data.get("stock", ())))
+        for provider, event_id in data.get("notifications", ()):
+            u.notifications.record(provider, event_id)
+        renumbered: dict[int, int] = {}
+        for old_id, event in data.get("outbox", ()):
+            row = {"name": event.name, "payload": event.payload(), "occurred_at": event.occurred_at}
+            result = self._c.execute(sa.insert(t.outbox).values(row))
+            renumbered[old_id] = int(result.inserted_primary_key[0])
+        consumers = sorted({consumer for consumer, _ in data.get("deliveries", ())})
+        if consumers:
+            self._c.execute(sa.insert(t.outbox_consumers), [{"consumer": x} for x in consumers])
+            self._c.execute(
+                sa.insert(t.outbox_deliveries),
+                [{"consumer": x, "event_id": renumbered[i]} for x, i in data["deliveries"]],
+            )
