@@ -157,9 +157,10 @@ class WsgiShop:
 
     @staticmethod
     def body(environ: dict[str, Any]) -> dict[str, Any]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        if length > 65_536:
-            raise HttpError(400, "too_large", "the request body is too large")
+        text = environ.get("CONTENT_LENGTH") or "0"
+        length = int(text) if text.isdigit() else -1
+        if not 0 <= length <= 65_536:
+            raise HttpError(400, "bad_length", "the body is missing its length or is too large")
         raw = environ["wsgi.input"].read(length) if length else b"{}"
         try:
             data = json.loads(raw)
