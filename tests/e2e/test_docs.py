@@ -1,7 +1,7 @@
 """The docs stay true: their runnable code runs, and every hook, error code and status is in them.
 
-Fenced blocks tagged ``python`` in README.md and docs/*.md are complete programs and are run here;
-blocks tagged ``py`` are fragments and are only read.
+A fenced ``python`` block right after a ``<!-- runnable ... -->`` comment in README.md or docs/*.md
+is a complete program and is run here; other blocks are fragments and are only read.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCKS = [
     pytest.param(block, id=f"{page.name}-{index}")
     for page in PAGES
-    for index, block in enumerate(re.findall(r"```python\n(.*?)```", page.read_text(), re.S))
+    for index, block in enumerate(
+        re.findall(r"<!-- runnable[^>]*-->\n```python\n(.*?)```", page.read_text(), re.S)
+    )
 ]
 ERROR_CODES = sorted(
     {
