@@ -15,6 +15,8 @@ __all__ = ["Category", "Product", "Variant", "ancestors_of", "descendants_of", "
 
 def pick_name(names: Mapping[str, str], locale: str = "en") -> str:
     """The name in ``locale``, else in its language, else English, else any."""
+    if not isinstance(locale, str):
+        raise InvalidInput("a locale is text such as 'en' or 'zh-CN'", field="locale")
     if locale in names:
         return names[locale]
     language = locale.split("-")[0]

@@ -69,7 +69,7 @@ class CatalogService:
     ) -> Product:
         """Create a product with its variants. A SKU already sold by another product is refused."""
         require(principal, Permission.CATALOG_WRITE)
-        if isinstance(variants, str | bytes | Mapping):
+        if isinstance(variants, str | bytes | Mapping) or not isinstance(variants, Iterable):
             raise InvalidInput("variants must be a list", field="variants")
         product = Product(
             id=self._ctx.ids.new_id("prd"),

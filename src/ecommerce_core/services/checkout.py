@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
+
 from ecommerce_core.domain import events as ev
 from ecommerce_core.domain import validation as v
 from ecommerce_core.domain.errors import AlreadyExists, EmptyCart, InvalidInput, UnknownSku
@@ -22,9 +24,9 @@ _ADDRESS_FIELDS = {"name", "line1", "line2", "city", "region", "postal_code", "c
 
 def address_from(value: Address | Mapping[str, Any]) -> Address:
     """A validated shipping address from an :class:`Address` or a mapping of its fields."""
-    data = dict(value.__dict__ if isinstance(value, Address) else value) if value else {}
     if not isinstance(value, Address | Mapping):
         raise InvalidInput("an address is a mapping of its fields", field="address")
+    data = attrs.asdict(value) if isinstance(value, Address) else dict(value)
     unknown = set(data) - _ADDRESS_FIELDS
     if unknown:
         raise InvalidInput(f"unknown address fields: {', '.join(sorted(unknown))}")

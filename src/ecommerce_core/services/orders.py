@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from ecommerce_core.domain import events as ev
-from ecommerce_core.domain.errors import InvalidTransition, NotFound
+from ecommerce_core.domain import validation as v
+from ecommerce_core.domain.errors import InvalidInput, InvalidTransition, NotFound
 from ecommerce_core.domain.inventory import ReservationStatus
 from ecommerce_core.domain.orders import Order, OrderAction, OrderStatus
 from ecommerce_core.domain.payments import PaymentStatus
@@ -88,6 +89,8 @@ class OrderService:
     def list(self, principal: Principal, limit: int = 50) -> list[Order]:
         """The customer's own orders, or every order for staff; newest first."""
         require(principal, Permission.ORDER_READ_OWN)
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise InvalidInput("limit must be a whole number", field="limit")
         customer = None if principal.can(Permission.ORDER_READ_ANY) else principal.id
         with self._ctx.uow() as uow:
             return uow.orders.list(customer_id=customer, limit=max(1, min(limit, 500)))
@@ -98,6 +101,7 @@ class OrderService:
         A paid order is cancelled by refunding it (``shop.payments.refund``) first.
         """
         require(principal, Permission.ORDER_CANCEL_OWN)
+        note = v.text(reason, "reason", max_length=500, allow_empty=True)
         now = self._ctx.clock.now()
         with self._ctx.uow() as uow:
             order = load_visible_order(uow, principal, order_id, for_update=True)
@@ -109,7 +113,7 @@ class OrderService:
                         "a paid order is cancelled by refunding its payment first",
                         order_id=order.id,
                     )
-            cancelled, events = order.transition(OrderAction.CANCEL, now, reason or "cancelled")
+            cancelled, events = order.transition(OrderAction.CANCEL, now, note or "cancelled")
             release_reservation(uow, order, now)
             uow.orders.update(cancelled)
             uow.outbox.add(events)

@@ -35,8 +35,8 @@ class PromotionService:
             id=self._ctx.ids.new_id("promo"),
             name=name,
             percent=percent,
-            category_ids=frozenset(category_ids),
-            skus=frozenset(skus),
+            category_ids=category_ids,
+            skus=skus,
             starts_at=starts_at,
             ends_at=ends_at,
         )
