@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from ecommerce_core.domain.catalog import Product, ancestors_of
-from ecommerce_core.domain.errors import UnknownBackend
+from ecommerce_core.domain.errors import EcommerceError, PluginError, UnknownBackend
 from ecommerce_core.domain.money import exponent_of
 from ecommerce_core.domain.pricing import PriceableItem, PricingEngine
 from ecommerce_core.ports.gateways import Carrier, PaymentGateway
@@ -17,6 +17,8 @@ from ecommerce_core.ports.services import Clock, IdGenerator, PasswordHasher
 from ecommerce_core.ports.storage import Storage, UnitOfWork
 
 __all__ = ["ServiceContext", "ShopSettings", "priceable_items"]
+
+T = TypeVar("T")
 
 
 def _currency(value: str) -> str:
@@ -71,6 +73,21 @@ class ServiceContext:
                 self.settings.carriers.get(name, {})
             )
         return self._carriers[name]
+
+
+def _build(
+    kind: str,
+    name: str,
+    factory: Callable[[Mapping[str, Any]], T],
+    settings: Mapping[str, Mapping[str, Any]],
+) -> T:
+    """A plugin's object from its settings; a plugin's own complaint becomes a PluginError."""
+    try:
+        return factory(settings.get(name, {}))
+    except EcommerceError:
+        raise
+    except Exception as exc:
+        raise PluginError(f"the {kind} {name!r} could not be set up: {exc}", name=name) from exc
 
 
 def priceable_items(
