@@ -26,7 +26,7 @@ class AccountService:
         self, principal: Principal, *, email: str, password: str, display_name: str = ""
     ) -> Customer:
         """Create a customer account (by an anonymous visitor, or staff on their behalf)."""
-        if not principal.can(Permission.ACCOUNT_REGISTER):
+        if not (isinstance(principal, Principal) and principal.can(Permission.ACCOUNT_REGISTER)):
             require(principal, Permission.CUSTOMER_MANAGE)
         return self._create(email, password, display_name, Role.CUSTOMER)
 
