@@ -60,8 +60,8 @@ class ServiceContext:
         if name not in self._gateways:
             if name not in self.gateway_factories:
                 raise UnknownBackend(f"no payment gateway named {name!r} is installed", name=name)
-            self._gateways[name] = self.gateway_factories[name](
-                self.settings.gateways.get(name, {})
+            self._gateways[name] = _build(
+                "payment gateway", name, self.gateway_factories[name], self.settings.gateways
             )
         return self._gateways[name]
 
@@ -69,8 +69,8 @@ class ServiceContext:
         if name not in self._carriers:
             if name not in self.carrier_factories:
                 raise UnknownBackend(f"no carrier named {name!r} is installed", name=name)
-            self._carriers[name] = self.carrier_factories[name](
-                self.settings.carriers.get(name, {})
+            self._carriers[name] = _build(
+                "carrier", name, self.carrier_factories[name], self.settings.carriers
             )
         return self._carriers[name]
 
