@@ -30,6 +30,8 @@ def test_a_whole_purchase_goes_from_cart_to_completed(shop_world: World) -> None
     w.clock.advance(timedelta(hours=31))
     tracked = w.shop.shipping.track(w.customer, order.id)
     assert tracked[0].tracking_number == shipment.tracking_number and tracked[0].delivered
+    delivered_at = w.shop.orders.get(w.customer, order.id).history[-1].at
+    assert delivered_at == shipment.created_at + timedelta(hours=30)
     done = w.shop.orders.complete(w.admin, order.id)
     assert [h.status for h in done.history] == [
         OrderStatus.PENDING_PAYMENT,

@@ -6,7 +6,7 @@ from ecommerce_core.domain import events as ev
 from ecommerce_core.domain.errors import InvalidTransition, NotFound
 from ecommerce_core.domain.orders import OrderAction, OrderStatus
 from ecommerce_core.domain.security import Permission, Principal, require
-from ecommerce_core.domain.shipping import Shipment
+from ecommerce_core.domain.shipping import Shipment, TrackingStatus
 from ecommerce_core.ports.gateways import ShipmentRequest
 from ecommerce_core.services.context import ServiceContext
 from ecommerce_core.services.orders import load_visible_order
@@ -94,7 +94,11 @@ class ShippingService:
                 and all(s.delivered for s in updated)
                 and order.status is OrderStatus.SHIPPED
             ):
-                delivered, events = order.transition(OrderAction.DELIVER, now, "delivered")
+                # the order was delivered when the last parcel was, not when the shop asked
+                at = max(
+                    e.at for s in updated for e in s.events if e.status is TrackingStatus.DELIVERED
+                )
+                delivered, events = order.transition(OrderAction.DELIVER, at, "delivered")
                 uow.orders.update(delivered)
                 uow.outbox.add(events)
             uow.commit()
