@@ -103,11 +103,12 @@ def get_plugin_manager(
     """
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
-    for plugin in plugins:
-        pm.register(plugin)
-    if load_entrypoints:
-        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     try:
+        # register() itself refuses a known hook taking arguments its spec does not declare
+        for plugin in plugins:
+            pm.register(plugin)
+        if load_entrypoints:
+            pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginError(str(exc)) from exc
