@@ -18,7 +18,9 @@ def test_a_misspelt_gateway_setting_is_a_plugin_error_naming_the_gateway() -> No
         world = seed(shop, clock)
         order = world.buy()
         with pytest.raises(PluginError) as caught:
-            shop.payments.pay(world.customer, order.id, payment_method="tok_visa", idempotency_key="k")
+            shop.payments.pay(
+                world.customer, order.id, payment_method="tok_visa", idempotency_key="k"
+            )
         assert caught.value.code == "plugin_error"
         assert "sandbox" in caught.value.message
         assert shop.payments.list_for_order(Principal.system(), order.id) == []

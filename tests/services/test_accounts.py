@@ -115,11 +115,6 @@ def test_a_wrong_password_does_not_upgrade_a_weak_hash(world: World) -> None:
     assert _stored_hash(world, "li@example.com") == weak
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ecommerce_crypto's needs_rehash is argon2-cffi's check_needs_rehash, true for any "
-    "parameters that differ, so a stronger hash is rewritten down to the policy floor",
-)
 def test_a_hash_stronger_than_the_policy_is_not_weakened_on_login(world: World) -> None:
     strong = argon2.PasswordHasher(time_cost=3, memory_cost=32 * 1024, parallelism=1).hash(PASSWORD)
     _replace_hash(world, "li@example.com", strong)

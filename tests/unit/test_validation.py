@@ -131,6 +131,8 @@ def test_any_13_to_19_digit_number_passing_luhn_is_refused(body: str, separator:
         "+86 138 0013 8000",  # a phone number (13 digits) that fails the Luhn check
         "order 20260101-4XK2",
         "411111111111",  # twelve digits: too short to be a card
+        "41111111111111111111",  # twenty digits: a long number, not a card with a digit more
+        "SF1411111111111111116",  # a card-valid run inside a longer tracking number
         "4111111111111113",  # 16 digits; neither it nor a 13-15 digit run in it passes Luhn
     ],
 )

@@ -32,7 +32,21 @@ class Argon2Hasher:
             return False
 
     def needs_rehash(self, password_hash: str) -> bool:
+        """True only when the hash is weaker than today's parameters on some axis.
+
+        argon2-cffi's ``check_needs_rehash`` is true for any difference, which would rewrite a
+        stronger hash down to the policy on the next login.
+        """
         try:
-            return self._hasher.check_needs_rehash(password_hash)
+            found = argon2.extract_parameters(password_hash)
         except InvalidHashError:
             return True
+        wanted = self._hasher
+        return (
+            found.type is not argon2.Type.ID
+            or found.version < argon2.low_level.ARGON2_VERSION
+            or found.memory_cost < wanted.memory_cost
+            or found.time_cost < wanted.time_cost
+            or found.hash_len < wanted.hash_len
+            or found.salt_len < wanted.salt_len
+        )

@@ -31,7 +31,7 @@ _SKU = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,63}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
-_DIGITS = re.compile(r"(?:\d[ -]?){13,19}")
+_DIGITS = re.compile(r"\d(?:[ -]?\d)*")
 
 
 def quantity(value: object, field: str = "quantity") -> int:
@@ -85,13 +85,15 @@ def _luhn(digits: str) -> bool:
 
 
 def contains_card_number(value: str) -> bool:
-    """True when ``value`` holds 13-19 digits (spaces or dashes between) that pass the Luhn check."""
+    """True when ``value`` holds a run of 13-19 digits (spaces or dashes between) that passes Luhn.
+
+    Only whole runs count: a longer number (a tracking or ID number) is not searched for a
+    card-like part inside it, which would refuse most long numbers by chance.
+    """
     for match in _DIGITS.finditer(value):
         digits = re.sub(r"\D", "", match.group())
-        for length in range(len(digits), 12, -1):
-            for start in range(len(digits) - length + 1):
-                if _luhn(digits[start : start + length]):
-                    return True
+        if 13 <= len(digits) <= 19 and _luhn(digits):
+            return True
     return False
 
 
