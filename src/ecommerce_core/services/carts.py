@@ -13,6 +13,7 @@ from ecommerce_core.domain.pricing import PriceBreakdown
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext, priceable_items
+from ecommerce_core.services.retry import retry_on_contention
 
 __all__ = ["CartService", "CartView"]
 
@@ -46,6 +47,7 @@ class CartService:
         with self._ctx.uow() as uow:
             return self._view(uow, self._load(uow, customer_id), locale)
 
+    @retry_on_contention
     def add_item(
         self, principal: Principal, sku: str, quantity: int = 1, locale: str = "en"
     ) -> CartView:
@@ -64,6 +66,7 @@ class CartService:
             uow.commit()
         return view
 
+    @retry_on_contention
     def set_quantity(
         self, principal: Principal, sku: str, quantity: int, locale: str = "en"
     ) -> CartView:
@@ -77,6 +80,7 @@ class CartService:
             uow.commit()
         return view
 
+    @retry_on_contention
     def remove_item(self, principal: Principal, sku: str, locale: str = "en") -> CartView:
         customer_id = _customer(principal)
         with self._ctx.uow() as uow:

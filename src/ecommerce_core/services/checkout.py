@@ -16,6 +16,7 @@ from ecommerce_core.domain.pricing import PriceBreakdown
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext, priceable_items
+from ecommerce_core.services.retry import retry_on_contention
 
 __all__ = ["CheckoutService", "address_from"]
 
@@ -59,6 +60,7 @@ class CheckoutService:
         with self._ctx.uow() as uow:
             return self._price(uow, customer_id)[0]
 
+    @retry_on_contention
     def place_order(
         self,
         principal: Principal,

@@ -34,6 +34,7 @@ class ShopSettings:
     reservation_ttl: timedelta = timedelta(minutes=30)
     default_gateway: str = "sandbox"
     default_carrier: str = "sandbox"
+    contention_retries: int = 3
     password_hasher: str = "argon2"  # noqa: S105 (a name, not a secret)
     gateways: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict, repr=False)
     carriers: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict, repr=False)

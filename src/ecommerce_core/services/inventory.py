@@ -8,6 +8,7 @@ from ecommerce_core.domain.errors import AlreadyExists, NotFound, UnknownSku
 from ecommerce_core.domain.inventory import StockLevel, Warehouse
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.services.context import ServiceContext
+from ecommerce_core.services.retry import retry_on_contention
 
 __all__ = ["InventoryService"]
 
@@ -33,6 +34,7 @@ class InventoryService:
         with self._ctx.uow() as uow:
             return sorted(uow.warehouses.list(), key=lambda w: (w.priority, w.id))
 
+    @retry_on_contention
     def receive(
         self, principal: Principal, *, sku: str, warehouse_id: str, quantity: int
     ) -> StockLevel:

@@ -13,6 +13,7 @@ from ecommerce_core.domain.payments import PaymentStatus
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
+from ecommerce_core.services.retry import retry_on_contention
 
 __all__ = ["OrderService", "commit_reservation", "load_visible_order", "release_reservation"]
 
@@ -95,6 +96,7 @@ class OrderService:
         with self._ctx.uow() as uow:
             return uow.orders.list(customer_id=customer, limit=max(1, min(limit, 500)))
 
+    @retry_on_contention
     def cancel(self, principal: Principal, order_id: str, reason: str = "") -> Order:
         """Cancel an unpaid order (its customer or staff) and release its stock.
 
@@ -120,6 +122,7 @@ class OrderService:
             uow.commit()
         return cancelled
 
+    @retry_on_contention
     def complete(self, principal: Principal, order_id: str) -> Order:
         """Close a delivered order (staff, or the system's auto-complete)."""
         require(principal, Permission.ORDER_MANAGE)
