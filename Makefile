@@ -24,7 +24,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
-	$(BIN)/mypy --strict src/adapters/ecommerce_cli
+	$(BIN)/mypy --strict $(wildcard src/adapters/ecommerce_*) $(wildcard src/plugins/ecommerce_*)
 
 test: lint typecheck
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

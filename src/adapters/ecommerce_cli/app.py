@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ecommerce_cli import errors, render
+from ecommerce_cli import errors, operations, render
 from ecommerce_cli.demo import DirectoryRefused, default_url, prepare_directory, run_demo
 from ecommerce_cli.plugin_info import describe_plugins
 from ecommerce_core import Principal, Shop
@@ -102,6 +102,9 @@ def demo(
         raise errors.fail(str(refused)) from None
     with errors.reported():
         run_demo(url or default_url(directory), Console())
+
+
+operations.register(app)
 
 
 def main() -> None:

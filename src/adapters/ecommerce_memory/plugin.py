@@ -7,10 +7,11 @@ from typing import Any
 
 from ecommerce_core.hookspecs import hookimpl
 from ecommerce_core.plugins import Registry
+from ecommerce_core.ports.storage import Storage
 from ecommerce_memory.storage import MemoryStorage
 
 
-def _open(url: str, options: Mapping[str, Any]) -> MemoryStorage:
+def _open(url: str, options: Mapping[str, Any]) -> Storage:
     return MemoryStorage(url)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
@@ -306,7 +307,9 @@ class _Outbox(_Repo):
             ((k, e) for k, e in self.rows.items() if k > after_id), key=lambda item: item[0]
         )[:limit]
 
-    def undelivered(self, consumer: str, limit: int = 100) -> list[tuple[int, DomainEvent]]:
+    def undelivered(
+        self, consumer: str, limit: int = 100
+    ) -> builtins.list[tuple[int, DomainEvent]]:
         done = self._uow.working["deliveries"]
         pending = ((k, e) for k, e in self.rows.items() if (consumer, k) not in done)
         return sorted(pending, key=lambda item: item[0])[:limit]

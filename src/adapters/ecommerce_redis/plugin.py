@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ecommerce_core.hookspecs import hookimpl
 from ecommerce_core.plugins import Registry
+from ecommerce_core.ports.events import EventPublisher
 
 
-def _open(url: str) -> Any:
+def _open(url: str) -> EventPublisher:
     from ecommerce_redis.publisher import RedisStreamPublisher
 
     return RedisStreamPublisher(url)

@@ -96,7 +96,9 @@ class SqlArchive:
         for old_id, event in data.get("outbox", ()):
             row = {"name": event.name, "payload": event.payload(), "occurred_at": event.occurred_at}
             result = self._c.execute(sa.insert(t.outbox).values(row))
-            renumbered[old_id] = int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None
+            renumbered[old_id] = int(key[0])
         consumers = sorted({consumer for consumer, _ in data.get("deliveries", ())})
         if consumers:
             self._c.execute(sa.insert(t.outbox_consumers), [{"consumer": x} for x in consumers])

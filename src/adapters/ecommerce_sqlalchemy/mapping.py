@@ -28,7 +28,7 @@ from ecommerce_core.domain.pricing import Promotion
 from ecommerce_core.domain.security import Role
 from ecommerce_core.domain.shipping import Shipment, TrackingEvent, TrackingStatus
 
-Row = Mapping[str, Any]
+Row = Mapping[Any, Any]
 
 
 @contextmanager

@@ -7,9 +7,10 @@ from typing import Any
 
 from ecommerce_core.hookspecs import hookimpl
 from ecommerce_core.plugins import Registry
+from ecommerce_core.ports.storage import Storage
 
 
-def _open(url: str, options: Mapping[str, Any]) -> Any:
+def _open(url: str, options: Mapping[str, Any]) -> Storage:
     # imported on use, so that listing plugins never loads SQLAlchemy
     from ecommerce_sqlalchemy.storage import SqlStorage
 

@@ -209,20 +209,47 @@ class ArchiveRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls everything back."""
 
-    categories: CategoryRepository
-    products: ProductRepository
-    customers: CustomerRepository
-    carts: CartRepository
-    warehouses: WarehouseRepository
-    stock: StockRepository
-    reservations: ReservationRepository
-    orders: OrderRepository
-    payments: PaymentRepository
-    shipments: ShipmentRepository
-    promotions: PromotionRepository
-    notifications: ProcessedNotifications
-    outbox: Outbox
-    archive: ArchiveRepository
+    @property
+    def categories(self) -> CategoryRepository: ...
+
+    @property
+    def products(self) -> ProductRepository: ...
+
+    @property
+    def customers(self) -> CustomerRepository: ...
+
+    @property
+    def carts(self) -> CartRepository: ...
+
+    @property
+    def warehouses(self) -> WarehouseRepository: ...
+
+    @property
+    def stock(self) -> StockRepository: ...
+
+    @property
+    def reservations(self) -> ReservationRepository: ...
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def payments(self) -> PaymentRepository: ...
+
+    @property
+    def shipments(self) -> ShipmentRepository: ...
+
+    @property
+    def promotions(self) -> PromotionRepository: ...
+
+    @property
+    def notifications(self) -> ProcessedNotifications: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def archive(self) -> ArchiveRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -1,0 +1,70 @@
+"""`ecommerce backup`, `restore` and `relay` as an operator runs them."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_cli import ecommerce
+
+
+def _demo_shop(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'demo' / 'shop.db'}"
+    run = ecommerce("demo", "--directory", str(tmp_path / "demo"))
+    assert run.returncode == 0, run.stderr
+    return url
+
+
+def test_a_shop_is_backed_up_and_restored_into_another(tmp_path: Path) -> None:
+    source = _demo_shop(tmp_path)
+    archive = tmp_path / "backup.zip"
+    run = ecommerce("backup", str(archive), "--url", source)
+    assert run.returncode == 0, run.stderr
+    assert "records written" in run.stdout
+    target = f"sqlite:///{tmp_path / 'copy.db'}"
+    run = ecommerce("restore", str(archive), "--url", target)
+    assert run.returncode == 0, run.stderr
+    again = ecommerce("restore", str(archive), "--url", target)
+    assert again.returncode != 0
+    assert "[conflict]" in again.stderr
+    replaced = ecommerce("restore", str(archive), "--url", target, "--replace")
+    assert replaced.returncode == 0, replaced.stderr
+    copy = tmp_path / "copy.zip"
+    assert ecommerce("backup", str(copy), "--url", target).returncode == 0
+    first = run.stdout.split()[0]
+    assert ecommerce("backup", str(copy), "--url", target).stdout.split()[0] == first
+
+
+def test_a_damaged_archive_is_refused_with_its_code(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(b"not a zip")
+    run = ecommerce("restore", str(bad), "--url", f"sqlite:///{tmp_path / 'x.db'}")
+    assert run.returncode != 0
+    assert "[invalid_input]" in run.stderr
+
+
+@pytest.mark.redis
+def test_the_relay_sends_the_demo_events_to_redis_once(tmp_path: Path) -> None:
+    redis_url = os.environ.get("ECOMMERCE_TEST_REDIS_URL")
+    if not redis_url:
+        pytest.skip("ECOMMERCE_TEST_REDIS_URL is not set: the Redis relay leg did not run")
+    import redis
+
+    source = _demo_shop(tmp_path)
+    stream = f"ecommerce.cli.{uuid.uuid4().hex}"
+    to = f"{redis_url}?stream={stream}"
+    first = ecommerce("relay", "--url", source, "--to", to, "--consumer", "crm")
+    second = ecommerce("relay", "--url", source, "--to", to, "--consumer", "crm")
+    client = redis.Redis.from_url(redis_url)
+    try:
+        assert first.returncode == 0, first.stderr
+        sent = int(first.stdout.split()[0])
+        assert sent > 10
+        assert second.stdout.split()[0] == "0"
+        assert client.xlen(stream) == sent
+    finally:
+        client.delete(stream)
+        client.close()
