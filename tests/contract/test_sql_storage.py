@@ -101,3 +101,50 @@ def test_migrations_go_down_one_step_and_up_again_keeping_data(sql_url: str) -> 
             uow.commit()
     finally:
         store.close()
+
+
+def test_upgrading_a_database_that_holds_data_keeps_it_and_one_step_down_too(sql_url: str) -> None:
+    from ecommerce_sqlalchemy import SqlStorage
+    from ecommerce_sqlalchemy.migrate import downgrade, upgrade
+
+    store = SqlStorage(sql_url)
+    try:
+        downgrade(store.engine, "base")
+        upgrade(store.engine, "0001")
+        assert "ec_outbox_deliveries" not in sa.inspect(store.engine).get_table_names()
+        order = b.order()
+        with store.engine.begin() as conn:
+            from ecommerce_sqlalchemy import mapping, tables
+
+            conn.execute(sa.insert(tables.orders).values(mapping.order_to_row(order)))
+        upgrade(store.engine)
+        with store.unit_of_work() as uow:
+            stored = uow.orders.get("ord_1")
+            assert stored is not None
+            assert stored.total == order.total
+            assert uow.outbox.undelivered("crm") == []
+        downgrade(store.engine, "-1")
+        names = sa.inspect(store.engine).get_table_names()
+        assert "ec_outbox_deliveries" not in names
+        with store.engine.connect() as conn:
+            assert (
+                conn.execute(sa.text("SELECT number FROM ec_orders")).scalar_one() == order.number
+            )
+        upgrade(store.engine)
+    finally:
+        store.close()
+
+
+def test_two_shops_on_two_databases_live_side_by_side_in_one_process(tmp_path: Path) -> None:
+    from tests.support import seeded_shop
+
+    with (
+        seeded_shop(f"sqlite:///{tmp_path / 'a.db'}") as a,
+        seeded_shop(f"sqlite:///{tmp_path / 'b.db'}", stock=3) as z,
+    ):
+        a.buy(PX_128_BLK=5)
+        z.buy(PX_128_BLK=1)
+        assert a.shop.inventory.levels(a.admin, "PX-128-BLK")[0].reserved == 5
+        assert z.shop.inventory.levels(z.admin, "PX-128-BLK")[0].reserved == 1
+        assert len(a.shop.orders.list(a.admin)) == len(z.shop.orders.list(z.admin)) == 1
+        assert a.shop.storage.engine is not z.shop.storage.engine  # type: ignore[attr-defined]
