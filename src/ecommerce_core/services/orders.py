@@ -7,7 +7,7 @@ from datetime import datetime
 from ecommerce_core.domain import events as ev
 from ecommerce_core.domain import validation as v
 from ecommerce_core.domain.errors import InvalidInput, InvalidTransition, NotFound
-from ecommerce_core.domain.inventory import ReservationStatus
+from ecommerce_core.domain.inventory import Reservation, ReservationStatus
 from ecommerce_core.domain.orders import Order, OrderAction, OrderStatus
 from ecommerce_core.domain.payments import PaymentStatus
 from ecommerce_core.domain.security import Permission, Principal, require
@@ -32,42 +32,39 @@ def load_visible_order(
     raise NotFound("no such order", order_id=order_id)
 
 
-def release_reservation(uow: UnitOfWork, order: Order, at: datetime) -> None:
-    """Give the order's held units back to stock (nothing happens if none are held)."""
+def _settle_reservation(uow: UnitOfWork, order: Order, commit: bool) -> Reservation | None:
+    """Release or commit the order's active hold on stock; None when there is none."""
     if order.reservation_id is None:
-        return
+        return None
     reservation = uow.reservations.get(order.reservation_id, for_update=True)
     if reservation is None or reservation.status is not ReservationStatus.ACTIVE:
-        return
+        return None
     skus = sorted({line.sku for line in reservation.lines})
     levels = {lv.key: lv for lv in uow.stock.for_skus(skus, for_update=True)}
     for line in reservation.lines:
-        key = (line.sku, line.warehouse_id)
-        levels[key] = levels[key].release(line.quantity)
+        level = levels[(line.sku, line.warehouse_id)]
+        settled = level.commit(line.quantity) if commit else level.release(line.quantity)
+        levels[level.key] = settled
     uow.stock.save(list(levels.values()))
-    uow.reservations.update(reservation.released())
-    uow.outbox.add(
-        [ev.StockReleased(occurred_at=at, reservation_id=reservation.id, order_id=order.id)]
-    )
+    settled_reservation = reservation.committed() if commit else reservation.released()
+    uow.reservations.update(settled_reservation)
+    return settled_reservation
+
+
+def release_reservation(uow: UnitOfWork, order: Order, at: datetime) -> None:
+    """Give the order's held units back to stock (nothing happens if none are held)."""
+    if (done := _settle_reservation(uow, order, commit=False)) is not None:
+        uow.outbox.add(
+            [ev.StockReleased(occurred_at=at, reservation_id=done.id, order_id=order.id)]
+        )
 
 
 def commit_reservation(uow: UnitOfWork, order: Order, at: datetime) -> None:
     """The held units are sold: they leave on-hand stock."""
-    if order.reservation_id is None:
-        return
-    reservation = uow.reservations.get(order.reservation_id, for_update=True)
-    if reservation is None or reservation.status is not ReservationStatus.ACTIVE:
-        return
-    skus = sorted({line.sku for line in reservation.lines})
-    levels = {lv.key: lv for lv in uow.stock.for_skus(skus, for_update=True)}
-    for line in reservation.lines:
-        key = (line.sku, line.warehouse_id)
-        levels[key] = levels[key].commit(line.quantity)
-    uow.stock.save(list(levels.values()))
-    uow.reservations.update(reservation.committed())
-    uow.outbox.add(
-        [ev.StockCommitted(occurred_at=at, reservation_id=reservation.id, order_id=order.id)]
-    )
+    if (done := _settle_reservation(uow, order, commit=True)) is not None:
+        uow.outbox.add(
+            [ev.StockCommitted(occurred_at=at, reservation_id=done.id, order_id=order.id)]
+        )
 
 
 class OrderService:
