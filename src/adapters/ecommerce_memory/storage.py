@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import threading
+from datetime import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
@@ -180,6 +181,10 @@ class _Reservations(_Repo):
 
     def update(self, reservation: Reservation) -> None:
         self._replace(reservation.id, reservation, "reservation")
+
+    def expired(self, now: datetime, limit: int = 100) -> list[Reservation]:
+        found = [r for r in self.rows.values() if r.is_expired(now)]
+        return sorted(found, key=lambda r: (r.expires_at, r.id))[:limit]
 
 
 class _Orders(_Repo):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -255,6 +256,17 @@ class SqlReservations(_Repo):
             .where(t.reservations.c.id == reservation.id)
             .values(status=reservation.status.value)
         )
+
+    def expired(self, now: datetime, limit: int = 100) -> list[Reservation]:
+        r = t.reservations
+        query = (
+            sa.select(r.c.id)
+            .where(r.c.status == "active", r.c.expires_at <= now)
+            .order_by(r.c.expires_at, r.c.id)
+            .limit(limit)
+        )
+        found = [self.get(row[0]) for row in self._c.execute(query)]
+        return [x for x in found if x is not None]
 
 
 class SqlOrders(_Repo):

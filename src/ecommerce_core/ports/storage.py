@@ -9,6 +9,7 @@ always locked in one global order (sorted keys), so two units of work never dead
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -112,6 +113,9 @@ class ReservationRepository(Protocol):
     def get(self, reservation_id: str, *, for_update: bool = False) -> Reservation | None: ...
 
     def update(self, reservation: Reservation) -> None: ...
+
+    def expired(self, now: datetime, limit: int = 100) -> list[Reservation]:
+        """Active reservations whose time ran out at or before ``now``, the oldest first."""
 
 
 class OrderRepository(Protocol):

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
+
+import attrs
 
 from ecommerce_core.domain import events as ev
 from ecommerce_core.domain import validation as v
 from ecommerce_core.domain.errors import InvalidInput, InvalidTransition, NotFound
-from ecommerce_core.domain.inventory import Reservation, ReservationStatus
+from ecommerce_core.domain.inventory import (
+    Reservation,
+    ReservationStatus,
+    plan_reservation,
+    sum_by_sku,
+)
 from ecommerce_core.domain.orders import Order, OrderAction, OrderStatus
 from ecommerce_core.domain.payments import PaymentStatus
 from ecommerce_core.domain.security import Permission, Principal, require
@@ -65,6 +73,43 @@ def commit_reservation(uow: UnitOfWork, order: Order, at: datetime) -> None:
         uow.outbox.add(
             [ev.StockCommitted(occurred_at=at, reservation_id=done.id, order_id=order.id)]
         )
+
+
+def hold_for_payment(uow: UnitOfWork, order: Order, now: datetime, ctx: ServiceContext) -> Order:
+    """The order with an active, unexpired hold on its stock, ready to be committed (INV-5).
+
+    An expired hold is never committed: it is released and the stock reserved afresh, under the
+    same locks; :class:`OutOfStock` when that is no longer possible (the order keeps no hold).
+    """
+    if order.reservation_id is None:
+        return order
+    current = uow.reservations.get(order.reservation_id, for_update=True)
+    if current is not None and current.status is ReservationStatus.ACTIVE:
+        if not current.is_expired(now):
+            return order
+        release_reservation(uow, order, now)
+    demand = sum_by_sku((line.sku, line.quantity) for line in order.lines)
+    levels = uow.stock.for_skus(sorted(demand), for_update=True)
+    plan = plan_reservation(demand, levels, {w.id: w for w in uow.warehouses.list()})
+    by_key = {lv.key: lv for lv in levels}
+    uow.stock.save([by_key[(p.sku, p.warehouse_id)].reserve(p.quantity) for p in plan])
+    fresh = Reservation.hold(
+        ctx.ids.new_id("res"), order.id, plan, now, ctx.settings.reservation_ttl
+    )
+    uow.reservations.add(fresh)
+    uow.outbox.add(
+        [
+            ev.StockReserved(
+                occurred_at=now,
+                reservation_id=fresh.id,
+                order_id=order.id,
+                lines=tuple((p.sku, p.warehouse_id, p.quantity) for p in plan),
+            )
+        ]
+    )
+    renewed = attrs.evolve(order, reservation_id=fresh.id)
+    uow.orders.update(renewed)
+    return renewed
 
 
 class OrderService:
@@ -131,3 +176,33 @@ class OrderService:
             uow.outbox.add(events)
             uow.commit()
         return completed
+
+    def expire_unpaid(self, principal: Principal, *, limit: int = 100) -> builtins.list[Order]:
+        """Cancel orders whose stock hold ran out unpaid, and give the stock back.
+
+        Idempotent and safe to run from several workers at once: each order is settled in its
+        own transaction under its lock, and one already settled is skipped.
+        """
+        require(principal, Permission.ORDER_MANAGE)
+        batch = max(1, min(int(limit) if isinstance(limit, int) else 100, 1000))
+        now = self._ctx.clock.now()
+        with self._ctx.uow() as uow:
+            expired = uow.reservations.expired(now, batch)
+        cancelled: builtins.list[Order] = []
+        for reservation in expired:
+            with self._ctx.uow() as uow:
+                order = uow.orders.get(reservation.order_id, for_update=True)
+                current = uow.reservations.get(reservation.id, for_update=True)
+                if current is None or not current.is_expired(now):
+                    continue
+                if order is None or order.reservation_id != reservation.id:
+                    continue  # a hold left behind by a renewal: nothing to cancel
+                if order.status is not OrderStatus.PENDING_PAYMENT:
+                    continue
+                closed, events = order.transition(OrderAction.CANCEL, now, "payment_timeout")
+                release_reservation(uow, order, now)
+                uow.orders.update(closed)
+                uow.outbox.add(events)
+                uow.commit()
+            cancelled.append(closed)
+        return cancelled

@@ -19,6 +19,7 @@ from ecommerce_core.domain.errors import (
     InvalidInput,
     InvalidTransition,
     NotFound,
+    OutOfStock,
     PaymentError,
     ReservationExpired,
 )
@@ -35,7 +36,11 @@ from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.gateways import GatewayOutcome, PaymentRequest
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
-from ecommerce_core.services.orders import commit_reservation, load_visible_order
+from ecommerce_core.services.orders import (
+    commit_reservation,
+    hold_for_payment,
+    load_visible_order,
+)
 
 __all__ = ["NotificationResult", "PaymentService"]
 
@@ -117,8 +122,9 @@ class PaymentService:
             payment = self._locked_payment(uow, payment.id)
             if payment.status is not PaymentStatus.PENDING:
                 return payment  # the notification arrived first and settled it
+            owed = False
             if result.outcome is GatewayOutcome.SUCCEEDED:
-                payment = self._settle_capture(uow, payment, result.provider_ref)
+                payment, owed = self._settle_capture(uow, payment, result.provider_ref)
             elif result.outcome is GatewayOutcome.PENDING:
                 payment = payment.awaiting(result.provider_ref, at)
                 uow.payments.update(payment)
@@ -126,7 +132,9 @@ class PaymentService:
                 payment = payment.declined(result.message or result.outcome.value, at)
                 uow.payments.update(payment)
             uow.commit()
-        return payment
+        if owed:
+            self._refund_owed(payment.id)
+        return self._reloaded(payment)
 
     def _check_reservation(self, uow: UnitOfWork, order: Order) -> None:
         if order.reservation_id is None:
@@ -138,7 +146,15 @@ class PaymentService:
                 order_id=order.id,
             )
 
-    def _settle_capture(self, uow: UnitOfWork, payment: Payment, provider_ref: str) -> Payment:
+    def _settle_capture(
+        self, uow: UnitOfWork, payment: Payment, provider_ref: str
+    ) -> tuple[Payment, bool]:
+        """Record the capture and pay the order, holding its stock afresh if its hold ran out.
+
+        When the order can no longer be fulfilled (cancelled meanwhile, or its stock is gone),
+        the capture is still recorded and the payment is marked for an automatic refund, made
+        right after this transaction commits (PAY-6: money is never kept for goods not held).
+        """
         now = self._ctx.clock.now()
         captured = payment.captured_in_full(now, provider_ref)
         uow.payments.update(captured)
@@ -152,15 +168,39 @@ class PaymentService:
             )
         ]
         order = uow.orders.get(captured.order_id, for_update=True)
-        if order is not None and order.status is OrderStatus.PENDING_PAYMENT:
-            paid, order_events = order.transition(
-                OrderAction.PAY, now, f"paid by {captured.gateway}"
-            )
-            commit_reservation(uow, order, now)
-            uow.orders.update(paid)
-            events.extend(order_events)
+        fulfilable = order is not None and order.status is OrderStatus.PENDING_PAYMENT
+        if order is not None and fulfilable:
+            try:
+                order = hold_for_payment(uow, order, now, self._ctx)
+            except OutOfStock:
+                cancelled, cancel_events = order.transition(
+                    OrderAction.CANCEL, now, "stock no longer held when payment arrived"
+                )
+                uow.orders.update(cancelled)
+                events.extend(cancel_events)
+                fulfilable = False
+            else:
+                paid, order_events = order.transition(
+                    OrderAction.PAY, now, f"paid by {captured.gateway}"
+                )
+                commit_reservation(uow, order, now)
+                uow.orders.update(paid)
+                events.extend(order_events)
         uow.outbox.add(events)
-        return captured
+        return captured, not fulfilable
+
+    def _refund_owed(self, payment_id: str) -> None:
+        """Refund a capture recorded for an order that could not be completed (after commit)."""
+        with self._ctx.uow() as uow:
+            payment = uow.payments.get(payment_id)
+        if payment is not None and payment.refundable.amount > 0:
+            self.refund(
+                Principal.system(),
+                payment_id,
+                amount=payment.refundable,
+                idempotency_key=f"{payment_id}:auto-refund",
+                reason="the order could not be completed",
+            )
 
     def _locked_payment(self, uow: UnitOfWork, payment_id: str) -> Payment:
         payment = uow.payments.get(payment_id, for_update=True)
@@ -191,16 +231,23 @@ class PaymentService:
                 # not recorded as processed: a redelivery that can be matched is then applied
                 return NotificationResult("ignored", note.event_id)
             payment = self._locked_payment(uow, found.id)
+            owed = False
             if note.kind == "payment.captured" and payment.status in (
                 PaymentStatus.PENDING,
                 PaymentStatus.AUTHORIZED,
             ):
-                payment = self._settle_capture(uow, payment, note.provider_ref)
+                payment, owed = self._settle_capture(uow, payment, note.provider_ref)
             elif note.kind == "payment.failed" and payment.status is PaymentStatus.PENDING:
                 payment = payment.declined("declined by the provider", self._ctx.clock.now())
                 uow.payments.update(payment)
             uow.commit()
+        if owed:
+            self._refund_owed(payment.id)
         return NotificationResult("processed", note.event_id, payment.id)
+
+    def _reloaded(self, payment: Payment) -> Payment:
+        with self._ctx.uow() as uow:
+            return uow.payments.get(payment.id) or payment
 
     @staticmethod
     def _by_reference(uow: UnitOfWork, gateway: str, note: GatewayNotification) -> Payment | None:
