@@ -67,7 +67,25 @@ def relay(
             publisher.close()
 
 
+def worker(
+    url: Annotated[str, typer.Option(help="The shop's URL, e.g. sqlite:///shop.db.")],
+    once: Annotated[bool, typer.Option(help="Run one sweep and exit.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between sweeps.")] = 30.0,
+    max_seconds: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+) -> None:
+    """Cancel unpaid orders whose stock hold expired, giving the stock back (idempotent)."""
+    started = time.monotonic()
+    with errors.reported(), Shop.open(url) as shop:
+        while True:
+            cancelled = shop.orders.expire_unpaid(Principal.system(), limit=1000)
+            typer.echo(f"{len(cancelled)} unpaid orders cancelled")
+            if once or (max_seconds is not None and time.monotonic() - started >= max_seconds):
+                break
+            time.sleep(max(0.05, interval))
+
+
 def register(app: typer.Typer) -> None:
+    app.command()(worker)
     app.command()(backup)
     app.command()(restore)
     app.command()(relay)
