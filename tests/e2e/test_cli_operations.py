@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from ecommerce_core.defaults import FixedClock
 from tests.e2e.test_cli import ecommerce
+from tests.support import open_shop, seed
 
 
 def _demo_shop(tmp_path: Path) -> str:
@@ -71,29 +74,11 @@ def test_the_relay_sends_the_demo_events_to_redis_once(tmp_path: Path) -> None:
 
 
 def test_the_worker_sweeps_expired_holds_and_is_idempotent(tmp_path: Path) -> None:
-    from datetime import timedelta
-
-    from ecommerce_core import ShopSettings
-    from tests.support import seed
-
     url = f"sqlite:///{tmp_path / 'shop.db'}"
-    from ecommerce_core import Shop
-    from ecommerce_core.defaults import FixedClock
-    from tests.support import plugin_manager
-
-    clock = FixedClock()  # the hold is taken a year before the worker runs on the real clock
-    shop = Shop.open(
-        url,
-        settings=ShopSettings(password_hasher="argon2-floor"),
-        plugin_manager=plugin_manager(),
-        clock=clock,
-    )
-    world = seed(shop, clock)
-    world.buy(PX_128_BLK=2)
-    shop.close()
-    assert clock.now() + timedelta(days=300) < __import__("datetime").datetime.now(
-        clock.now().tzinfo
-    )
+    clock = FixedClock()  # the hold is taken long before the worker runs on the real clock
+    assert clock.now() + timedelta(days=30) < datetime.now(UTC)
+    with open_shop(url, clock) as shop:
+        seed(shop, clock).buy(PX_128_BLK=2)
     first = ecommerce("worker", "--url", url, "--once")
     second = ecommerce("worker", "--url", url, "--once")
     assert first.returncode == 0, first.stderr
