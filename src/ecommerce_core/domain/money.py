@@ -20,6 +20,7 @@ __all__ = [
     "ROUND_HALF_UP",
     "Money",
     "allocate",
+    "allocate_units",
     "exponent_of",
     "percentage",
 ]
@@ -210,21 +211,35 @@ def allocate(
     reordering the inputs reorders the outputs and changes nothing else. All-zero weights split
     evenly. Each part is within one minor unit of its exact share.
     """
+    if not isinstance(total, Money):
+        raise InvalidMoney("only money is allocated", value=repr(total))
+    return [Money(p, total.currency) for p in allocate_units(total.amount, weights, keys)]
+
+
+def allocate_units(
+    units: int, weights: Sequence[int], keys: Sequence[Any] | None = None
+) -> list[int]:
+    """:func:`allocate` on a whole number of minor units, for callers that hold integers."""
     if not weights:
         raise InvalidMoney("cannot allocate over no parts")
-    if any(isinstance(w, bool) or not isinstance(w, int) or w < 0 for w in weights):
-        raise InvalidMoney("allocation weights are non-negative whole numbers")
-    tie_keys: Sequence[Any] = list(range(len(weights))) if keys is None else keys
+    whole = 0
+    for w in weights:
+        if type(w) is not int or w < 0:  # bool is an int subclass, and no weight
+            raise InvalidMoney("allocation weights are non-negative whole numbers")
+        whole += w
+    tie_keys: Sequence[Any] = range(len(weights)) if keys is None else keys
     if len(tie_keys) != len(weights):
         raise InvalidMoney("one key per weight")
-    ws = list(weights) if sum(weights) > 0 else [1] * len(weights)
-    whole = sum(ws)
-    sign = -1 if total.amount < 0 else 1
-    units = abs(total.amount)
-    parts = [units * w // whole for w in ws]
-    remainders = [units * w % whole for w in ws]
-    left = units - sum(parts)
-    order = sorted(range(len(ws)), key=lambda i: (-remainders[i], tie_keys[i]))
-    for i in order[:left]:
-        parts[i] += 1
-    return [Money(sign * p, total.currency) for p in parts]
+    ws = weights
+    if whole == 0:
+        ws, whole = [1] * len(weights), len(weights)
+    sign = -1 if units < 0 else 1
+    size = abs(units)
+    parts = [size * w // whole for w in ws]
+    remainders = [size * w % whole for w in ws]
+    left = size - sum(parts)
+    if left:
+        order = sorted(range(len(ws)), key=lambda i: (-remainders[i], tie_keys[i]))
+        for i in order[:left]:
+            parts[i] += 1
+    return parts if sign == 1 else [-p for p in parts]

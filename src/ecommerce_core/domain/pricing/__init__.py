@@ -1,21 +1,95 @@
-"""Pricing: list prices, promotions and the explained breakdown of what a cart costs."""
+"""Pricing: prices, promotions, coupons and their stacking, shipping fees, points and tax, and the
+explained breakdown of what a cart costs. Pure functions over data, exact to the minor unit.
 
-from ecommerce_core.domain.pricing.engine import PriceableItem, PricingEngine, price_items
-from ecommerce_core.domain.pricing.model import (
+The modules, in the order a pricing uses them: :mod:`.prices` (price lists), :mod:`.scope`,
+:mod:`.rules` with :mod:`.conditions` and :mod:`.benefits` (rules as data plus a function),
+:mod:`.promotions`, :mod:`.coupons`, :mod:`.stacking`, :mod:`.index`, :mod:`.apply`,
+:mod:`.fees`, :mod:`.points`, :mod:`.tax`, :mod:`.result`, :mod:`.engine`, :mod:`.best`.
+"""
+
+from ecommerce_core.domain.pricing.best import CouponChoice, best_coupons
+from ecommerce_core.domain.pricing.breakdown import (
     Adjustment,
+    Gift,
+    Hint,
     LinePrice,
+    OrderAdjustment,
     PriceBreakdown,
-    Promotion,
     Rejection,
 )
+from ecommerce_core.domain.pricing.context import Buyer, PricingContext
+from ecommerce_core.domain.pricing.coupons import (
+    AppliedCode,
+    Coupon,
+    CouponCode,
+    CouponKind,
+    format_code,
+    normalize_code,
+)
+from ecommerce_core.domain.pricing.engine import PricingEngine, price_cart, price_items
+from ecommerce_core.domain.pricing.fees import ShippingRate, ShippingTable
+from ecommerce_core.domain.pricing.index import PromotionIndex
+from ecommerce_core.domain.pricing.items import PriceableItem
+from ecommerce_core.domain.pricing.points import PointsPolicy
+from ecommerce_core.domain.pricing.policy import PricingPolicy, default_registry
+from ecommerce_core.domain.pricing.prices import PriceBook, PriceBreak, PriceList, PriceListKind
+from ecommerce_core.domain.pricing.promotions import Promotion
+from ecommerce_core.domain.pricing.registry import RuleRegistry
+from ecommerce_core.domain.pricing.rules import (
+    Benefit,
+    Condition,
+    Effect,
+    LineView,
+    RuleView,
+    Verdict,
+)
+from ecommerce_core.domain.pricing.scope import ItemFacts, Scope
+from ecommerce_core.domain.pricing.stacking import StackingPolicy
+from ecommerce_core.domain.pricing.tax import TaxPolicy, TaxRate
 
 __all__ = [
     "Adjustment",
+    "AppliedCode",
+    "Benefit",
+    "Buyer",
+    "Condition",
+    "Coupon",
+    "CouponChoice",
+    "CouponCode",
+    "CouponKind",
+    "Effect",
+    "Gift",
+    "Hint",
+    "ItemFacts",
     "LinePrice",
+    "LineView",
+    "OrderAdjustment",
+    "PointsPolicy",
+    "PriceBook",
+    "PriceBreak",
     "PriceBreakdown",
+    "PriceList",
+    "PriceListKind",
     "PriceableItem",
+    "PricingContext",
     "PricingEngine",
+    "PricingPolicy",
     "Promotion",
+    "PromotionIndex",
     "Rejection",
+    "RuleRegistry",
+    "RuleView",
+    "Scope",
+    "ShippingRate",
+    "ShippingTable",
+    "StackingPolicy",
+    "TaxPolicy",
+    "TaxRate",
+    "Verdict",
+    "best_coupons",
+    "default_registry",
+    "format_code",
+    "normalize_code",
+    "price_cart",
     "price_items",
 ]

@@ -1,0 +1,175 @@
+"""What each rule proposes for a cart: its pieces, line by line or whole, capped and allocated.
+
+A rule's effect becomes *pieces*: one per line for line-by-line benefits (so the best of a group
+is decided per line), else one piece for all the lines it touches. Order-level amounts are spread
+over the rule's lines by largest remainder; caps (per order, remaining budget) likewise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecommerce_core.domain.money import allocate_units
+from ecommerce_core.domain.pricing import params as p
+from ecommerce_core.domain.pricing.index import CompiledRule
+from ecommerce_core.domain.pricing.rules import Effect, RuleView
+from ecommerce_core.domain.pricing.stacking import combinable
+from ecommerce_core.domain.pricing.state import CartState, Entry, LineState
+
+__all__ = ["Piece", "clash", "propose"]
+
+
+class Piece:
+    __slots__ = ("kind", "parts", "payload", "per_line", "rule", "total")
+
+    def __init__(
+        self,
+        rule: CompiledRule,
+        parts: dict[int, int],
+        total: int,
+        per_line: bool,
+        kind: str,
+        payload: Any = None,
+    ) -> None:
+        self.rule, self.parts, self.total = rule, parts, total
+        self.per_line, self.kind, self.payload = per_line, kind, payload
+
+    def order(self) -> tuple[int, int, str, str, int]:
+        first = next(iter(self.parts), -1)  # parts are built in line order
+        return (-self.total, -self.rule.stacking.priority, self.rule.id, self.rule.code, first)
+
+
+def clash(state: CartState, rule: CompiledRule) -> CompiledRule | None:
+    """The first applied rule that ``rule`` may not join (only restricted rules need looking at)."""
+    others = state.applied if rule.restricted else state.restricted
+    other: CompiledRule
+    for other in others:
+        if other is not rule and not combinable(other, rule):
+            return other
+    return None
+
+
+def _cap(rule: CompiledRule, currency: str) -> int | None:
+    """The most this rule may still give in this order; None when a cap is in another currency."""
+    caps = [m for m in (rule.max_discount, rule.remaining_budget) if m is not None]
+    if any(m.currency != currency for m in caps):
+        return None
+    return min(m.amount for m in caps)
+
+
+def propose(state: CartState, entry: Entry) -> list[Piece]:
+    rule = entry.rule
+    if rule.remaining_uses == 0:
+        state.reject(rule, "usage_limit_reached")
+        return []
+    if rule.remaining_budget is not None and rule.remaining_budget.amount == 0:
+        state.reject(rule, "budget_exhausted")
+        return []
+    conflict = clash(state, rule)
+    if conflict is not None:
+        state.reject(rule, "not_combinable_with", conflicts_with=conflict.code or conflict.id)
+        return []
+    scoped = [state.lines[i] for i in entry.matched]  # in scope, exclusions applied
+    if not scoped:
+        state.reject(rule, "out_of_scope")
+        return []
+    goods = rule.stage in ("item", "order")
+    lines = scoped
+    if goods:
+        group, stackable = rule.group, rule.stacking.stackable
+        lines = [
+            ln
+            for ln in scoped
+            if group not in ln.groups and (not ln.touched or (stackable and not ln.closed))
+        ]
+        if not lines:
+            if all(group in ln.groups for ln in scoped):
+                state.reject(rule, "outranked_in_group", group=group)
+            else:
+                blocker = next(r for ln in scoped for r, _ in ln.adjustments)
+                state.reject(rule, "not_combinable_with", conflicts_with=blocker.code or blocker.id)
+            return []
+    view = RuleView(lines, state.views, state.context, state.shipping_left, state.stock)
+    if rule.condition is not None:
+        verdict = rule.condition(view)
+        if verdict is not None:
+            state.reject(rule, verdict.reason, verdict.shortfall, **verdict.details)
+            return []
+    effect = rule.benefit(view)
+    if effect.reason:
+        state.reject(rule, effect.reason, effect.next_shortfall)
+        return []
+    if effect.next_shortfall is not None:
+        state.shortfalls[rule] = effect.next_shortfall
+    if goods:
+        return _goods_pieces(state, rule, view, lines, effect)
+    return _other_pieces(state, rule, effect)
+
+
+def _goods_pieces(
+    state: CartState, rule: CompiledRule, view: RuleView, lines: list[LineState], effect: Effect
+) -> list[Piece]:
+    by_index = state.lines
+    parts: dict[int, int] = {}
+    if effect.lines:
+        open_lines = {ln.index for ln in lines}
+        for i, amount in effect.lines.items():
+            if amount > 0 and i in open_lines:
+                room = by_index[i].amount  # never more than the line costs now
+                parts[i] = amount if amount < room else room
+    per_line = effect.per_line
+    if effect.order > 0:
+        per_line = False
+        indexes, weights, keys = [], [], []
+        for ln in lines:
+            room = ln.amount - parts.get(ln.index, 0)
+            if room > 0:
+                indexes.append(ln.index)
+                weights.append(room)
+                keys.append(ln.sku)
+        total = min(effect.order, sum(weights))
+        if total:
+            for i, share in zip(indexes, allocate_units(total, weights, keys), strict=True):
+                if share:
+                    parts[i] = parts.get(i, 0) + share
+    total = sum(parts.values())
+    if rule.max_discount is not None or rule.remaining_budget is not None:
+        cap = _cap(rule, state.currency)
+        if cap is None:
+            state.reject(rule, "currency_mismatch")
+            return []
+        if total > cap:
+            order = sorted(parts)
+            shares = allocate_units(
+                cap, [parts[i] for i in order], [by_index[i].sku for i in order]
+            )
+            parts = {i: s for i, s in zip(order, shares, strict=True) if s}
+            total, per_line = cap, False
+    if total == 0:
+        state.reject(rule, "no_discount")
+        return []
+    if per_line:
+        return [Piece(rule, {i: a}, a, True, "goods") for i, a in parts.items()]
+    return [Piece(rule, parts, total, False, "goods")]
+
+
+def _other_pieces(state: CartState, rule: CompiledRule, effect: Effect) -> list[Piece]:
+    if rule.stage == "gift":
+        if not effect.gifts:
+            state.reject(rule, "no_discount")
+            return []
+        return [Piece(rule, {}, 0, False, "gift", effect.gifts)]
+    if rule.stage == "shipping":
+        amount = effect.shipping_amount
+        if effect.shipping_percent is not None:
+            amount += p.share(state.shipping_left, p.percent_ratio(effect.shipping_percent))
+        amount = min(amount, state.shipping_left)
+        if amount <= 0:
+            state.reject(rule, "no_discount")
+            return []
+        return [Piece(rule, {}, amount, False, "shipping")]
+    if effect.points_multiplier is None:
+        state.reject(rule, "no_discount")
+        return []
+    rank = int(effect.points_multiplier * 1000)
+    return [Piece(rule, {}, rank, False, "points", effect.points_multiplier)]

@@ -1,0 +1,187 @@
+"""The last steps of a pricing (points, tax, totals) and the explained breakdown built from it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from ecommerce_core.domain.money import Money, allocate_units
+from ecommerce_core.domain.pricing.breakdown import (
+    Adjustment,
+    Gift,
+    Hint,
+    LinePrice,
+    OrderAdjustment,
+    PriceBreakdown,
+    Rejection,
+)
+from ecommerce_core.domain.pricing.state import CartState
+from ecommerce_core.domain.pricing.tax import tax_of
+
+if TYPE_CHECKING:
+    from ecommerce_core.domain.pricing.policy import PricingPolicy
+
+__all__ = ["build_breakdown", "finish"]
+
+_POINTS = "points"
+
+
+def finish(state: CartState, policy: PricingPolicy, redeem_points: int) -> None:
+    """Redeem points, compute tax and the totals, in place."""
+    context, currency = state.context, state.currency
+    points = policy.points
+    if redeem_points and points is not None and points.value_per_point.currency == currency:
+        used = points.redeemable(redeem_points, context.buyer.points_balance, state.goods)
+        value = used * points.value_per_point.amount
+        payable = [line for line in state.lines if line.amount > 0]
+        if value and payable:
+            shares = allocate_units(
+                value, [ln.amount for ln in payable], [ln.sku for ln in payable]
+            )
+            for line, share in zip(payable, shares, strict=True):
+                line.points = share
+                line.amount -= share
+            state.points_used = used
+    tax = policy.tax
+    if tax.rates:
+        rates: dict[str, Decimal] = {}
+        for line in state.lines:
+            tax_class = line.item.tax_class
+            rate = rates.get(tax_class)
+            if rate is None:
+                rate = rates[tax_class] = tax.rate_for(tax_class, context.region)
+            line.tax = tax_of(line.amount, rate, tax.inclusive)
+    shipping = state.shipping_left
+    state.shipping_tax = tax_of(
+        shipping, tax.rate_for(tax.shipping_class, context.region), tax.inclusive
+    )
+    total_tax = sum(line.tax for line in state.lines) + state.shipping_tax
+    state.inclusive = tax.inclusive
+    state.tax_added = 0 if tax.inclusive else total_tax
+    state.tax_included = total_tax if tax.inclusive else 0
+    state.subtotal = sum(line.unit * line.quantity for line in state.lines)
+    state.discount = state.subtotal - state.goods
+    state.total = state.subtotal - state.discount + shipping + state.tax_added
+    if points is not None:
+        state.points_earned = points.earned(
+            state.goods, currency, context.buyer.tier, state.multiplier
+        )
+
+
+def build_breakdown(state: CartState, extra: Iterable[Rejection]) -> PriceBreakdown:
+    currency = state.currency
+
+    made: dict[int, Money] = {}
+
+    def money(amount: int) -> Money:
+        # the engine's own whole minor units in the cart's checked currency: built without
+        # re-checking, and once per amount (Money is immutable)
+        cash = made.get(amount)
+        if cash is None:
+            cash = made[amount] = object.__new__(Money)
+            object.__setattr__(cash, "amount", amount)
+            object.__setattr__(cash, "currency", currency)
+        return cash
+
+    lines = []
+    for line in state.lines:
+        adjustments = [
+            Adjustment(rule.source, rule.id, rule.label, money(amount), rule.kind, rule.code)
+            for rule, amount in line.adjustments
+        ]
+        if line.points:
+            adjustments.append(Adjustment(_POINTS, _POINTS, "points", money(line.points), _POINTS))
+        quantity = line.quantity
+        subtotal = line.unit * quantity
+        reduced = (line.list_unit - line.unit) * quantity
+        lines.append(
+            LinePrice(
+                sku=line.facts.sku,
+                quantity=quantity,
+                unit_price=money(line.unit),
+                subtotal=money(subtotal),
+                adjustments=tuple(adjustments),
+                discount=money(subtotal - line.amount),
+                total=money(line.amount),
+                list_price=money(line.list_unit),
+                price_adjustment=(
+                    Adjustment(
+                        line.price_source,
+                        line.price_list_id,
+                        line.price_source,
+                        money(reduced),
+                        "price",
+                    )
+                    if reduced > 0
+                    else None
+                ),
+                tax=money(line.tax),
+            )
+        )
+    order = [
+        OrderAdjustment(
+            rule.source,
+            rule.id,
+            rule.label,
+            money(sum(parts.values())),
+            tuple((state.lines[i].facts.sku, money(a)) for i, a in sorted(parts.items())),
+            rule.kind,
+            rule.code,
+        )
+        for rule, parts in state.order_parts.items()
+    ]
+    points = {ln.facts.sku: ln.points for ln in state.lines if ln.points}
+    if points:
+        order.append(
+            OrderAdjustment(
+                _POINTS,
+                _POINTS,
+                f"{state.points_used} points",
+                money(sum(points.values())),
+                tuple((sku, money(a)) for sku, a in sorted(points.items())),
+                _POINTS,
+            )
+        )
+    rejected = [
+        Rejection(rule.source, rule.id, reason, rule.label, rule.code, details)
+        for rule, (reason, details) in state.rejected.items()
+    ]
+    rejected += extra
+    applied = {(r.source, r.id, r.code) for r in state.applied}
+    hints = [
+        Hint(rule.source, rule.id, rule.label, money(short), rule.code)
+        for rule, short in state.shortfalls.items()
+        if (rule.source, rule.id, rule.code) in applied
+        or state.rejected.get(rule, ("",))[0] in _UNLOCKABLE
+    ]
+    shipping_fee = state.shipping_fee
+    return PriceBreakdown(
+        currency=currency,
+        lines=tuple(lines),
+        subtotal=money(state.subtotal),
+        discount=money(state.discount),
+        shipping=money(state.shipping_left),
+        tax=money(state.tax_added),
+        total=money(state.total),
+        rejected=tuple(sorted(rejected, key=lambda r: (r.source, r.source_id, r.code, r.reason))),
+        adjustments=tuple(sorted(order, key=lambda a: (a.source, a.source_id, a.code))),
+        shipping_fee=money(shipping_fee),
+        shipping_adjustments=tuple(
+            Adjustment(rule.source, rule.id, rule.label, money(amount), rule.kind, rule.code)
+            for rule, amount in state.shipping
+        ),
+        tax_inclusive=state.inclusive,
+        included_tax=money(state.tax_included),
+        gifts=tuple(
+            Gift(sku, quantity, rule.source, rule.id, rule.label)
+            for rule, sku, quantity in state.gifts
+        ),
+        points_redeemed=state.points_used,
+        points_earned=state.points_earned,
+        hints=tuple(sorted(hints, key=lambda h: (h.shortfall.amount, h.source_id, h.code))),
+        coupons=tuple(sorted(r.code for r in state.applied if r.source == "coupon")),
+    )
+
+
+_UNLOCKABLE = {"min_spend_not_met"}
