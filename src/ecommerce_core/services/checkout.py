@@ -84,15 +84,8 @@ class CheckoutService:
                 return existing
             pricing, products = self._price(uow, customer_id)
             order_id = self._ctx.ids.new_id("ord")
-            demand = {line.sku: line.quantity for line in pricing.lines}
-            levels = uow.stock.for_skus(sorted(demand), for_update=True)
-            plan = plan_reservation(demand, levels, {w.id: w for w in uow.warehouses.list()})
-            by_key = {lv.key: lv for lv in levels}
-            uow.stock.save([by_key[(p.sku, p.warehouse_id)].reserve(p.quantity) for p in plan])
-            reservation = Reservation.hold(
-                self._ctx.ids.new_id("res"), order_id, plan, now, self._ctx.settings.reservation_ttl
-            )
-            uow.reservations.add(reservation)
+            reservation_id = self._ctx.ids.new_id("res")
+            warehouses = {w.id: w for w in uow.warehouses.list()}
             order = Order(
                 id=order_id,
                 number=self._ctx.ids.order_number(now),
@@ -118,15 +111,26 @@ class CheckoutService:
                 status=OrderStatus.PENDING_PAYMENT,
                 placed_at=now,
                 updated_at=now,
-                reservation_id=reservation.id,
+                reservation_id=reservation_id,
                 idempotency_key=key,
                 shipping_address=address,
                 history=(StatusChange(OrderStatus.PENDING_PAYMENT, now, "placed"),),
             )
+            # everything that touches no shared row is written first; the stock rows, which
+            # every checkout of the same SKU queues for, are locked last and so held shortest
             uow.orders.add(order)
             cart = uow.carts.get_for_customer(customer_id)
             if cart is not None:
                 uow.carts.save(cart.emptied(now))
+            demand = {line.sku: line.quantity for line in pricing.lines}
+            levels = uow.stock.for_skus(sorted(demand), for_update=True)
+            plan = plan_reservation(demand, levels, warehouses)
+            by_key = {lv.key: lv for lv in levels}
+            uow.stock.save([by_key[(p.sku, p.warehouse_id)].reserve(p.quantity) for p in plan])
+            reservation = Reservation.hold(
+                reservation_id, order_id, plan, now, self._ctx.settings.reservation_ttl
+            )
+            uow.reservations.add(reservation)
             uow.outbox.add(
                 [
                     ev.OrderPlaced(
