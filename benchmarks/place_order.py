@@ -84,10 +84,10 @@ class FloorHasherPlugin:
         )
 
 
-def open_shop(url: str, migrate: bool = False) -> Shop:
+def open_shop(url: str, migrate: bool = False, options: dict[str, Any] | None = None) -> Shop:
     return Shop.open(
         url,
-        settings=ShopSettings(password_hasher="argon2-floor"),
+        settings=ShopSettings(password_hasher="argon2-floor", storage_options=options or {}),
         plugin_manager=get_plugin_manager(plugins=(FloorHasherPlugin(),)),
         migrate=migrate,
     )
@@ -177,7 +177,7 @@ def ours_worker(
 def _ours(
     url: str, wid: int, customers: list[str], cfg: dict[str, Any], barrier: Any, walls: Any
 ) -> dict[str, Any]:
-    shop = open_shop(url)
+    shop = open_shop(url, options=cfg["storage_options"])
     rng = random.Random(secrets.randbits(64))
     skus = [sku_of(i) for i in range(cfg["skus"])]
     principals = [Principal.customer(c) for c in customers]
@@ -618,6 +618,13 @@ def _per_call(statements: dict[str, Counter[str]], calls: Counter[str]) -> dict[
     return result
 
 
+def _option(text: str) -> tuple[str, Any]:
+    key, _, value = text.partition("=")
+    if value.lower() in ("true", "false"):
+        return key, value.lower() == "true"
+    return key, int(value) if value.lstrip("-").isdigit() else value
+
+
 def log(quiet: bool, message: str) -> None:
     print(message, file=sys.stderr if quiet else sys.stdout, flush=True)
 
@@ -638,6 +645,13 @@ def main(argv: list[str] | None = None) -> int:
         "--pg-url", default=os.environ.get("ECOMMERCE_BENCH_POSTGRES_URL", DEFAULT_PG_URL)
     )
     ap.add_argument("--dir", help="directory of the SQLite files (default: a new temporary one)")
+    ap.add_argument(
+        "--storage-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a storage option of the benchmarked shop, e.g. pool_pre_ping=false (repeatable)",
+    )
     ap.add_argument("--json", action="store_true", help="print exactly one JSON object of figures")
     a = ap.parse_args(argv)
     procs_list = [int(p) for p in a.procs.split(",") if p]
@@ -650,6 +664,7 @@ def main(argv: list[str] | None = None) -> int:
         "skus": a.skus,
         "lines": a.lines,
         "pay": a.pay,
+        "storage_options": dict(_option(o) for o in a.storage_option),
     }
     started = datetime.now(UTC)
     report: dict[str, Any] = {
@@ -745,6 +760,7 @@ def print_table(report: dict[str, Any]) -> None:
     print(
         f"place_order, {c['lines']} lines, {c['skus']} SKUs, {c['rounds']} rounds x "
         f"{c['seconds']} s per side, {report['date']} (medians over rounds)"
+        + (f", storage options {c['storage_options']}" if c["storage_options"] else "")
     )
     head = (
         f"{'backend':<11}{'procs':>5} | {'ours/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'cpu us':>8} | "
