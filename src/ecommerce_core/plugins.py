@@ -9,13 +9,23 @@ import attrs
 import pluggy
 
 from ecommerce_core import hookspecs
-from ecommerce_core.domain.errors import PluginError, UnknownBackend
+from ecommerce_core.domain.errors import InvalidInput, PluginError, UnknownBackend
+from ecommerce_core.domain.pricing import RuleRegistry, default_registry
+from ecommerce_core.domain.pricing.registry import BenefitCompiler, ConditionCompiler
+from ecommerce_core.domain.pricing.rules import STAGES
 from ecommerce_core.ports.events import EventPublisher
 from ecommerce_core.ports.gateways import Carrier, PaymentGateway
 from ecommerce_core.ports.services import PasswordHasher
 from ecommerce_core.ports.storage import Storage
 
-__all__ = ["ENTRY_POINT_GROUP", "Offer", "Registry", "build_registry", "get_plugin_manager"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Offer",
+    "Registry",
+    "build_registry",
+    "get_plugin_manager",
+    "pricing_rules",
+]
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT
 
@@ -43,6 +53,7 @@ class Registry:
 
     offers: list[Offer] = attrs.field(factory=list)
     current_plugin: str = "<unknown>"
+    benefit_stages: dict[str, str] = attrs.field(factory=dict)
 
     def _add(self, kind: str, name: str, factory: Callable[..., Any], description: str) -> None:
         if not callable(factory):
@@ -78,6 +89,25 @@ class Registry:
     ) -> None:
         for scheme in schemes:
             self._add("publisher", scheme, factory, description)
+
+    def add_pricing_condition(
+        self, name: str, compile: ConditionCompiler, *, description: str = ""
+    ) -> None:
+        """A condition kind for promotions and coupons: ``compile(params)`` checks the parameters
+        and returns ``check(view) -> Verdict | None`` (see :mod:`ecommerce_core.domain.pricing`)."""
+        self._add("pricing_condition", name, compile, description)
+
+    def add_pricing_benefit(
+        self, name: str, compile: BenefitCompiler, *, stage: str, description: str = ""
+    ) -> None:
+        """A benefit kind: ``compile(params)`` returns ``give(view) -> Effect``; ``stage`` is one of
+        ``item``, ``order``, ``gift``, ``shipping``, ``points``."""
+        if stage not in STAGES:
+            raise PluginError(
+                f"{self.current_plugin} offers a benefit {name!r} for no stage {stage!r}"
+            )
+        self._add("pricing_benefit", name, compile, description)
+        self.benefit_stages[name] = stage
 
     def names(self, kind: str) -> list[str]:
         return sorted(o.name for o in self.offers if o.kind == kind)
@@ -122,6 +152,26 @@ _REGISTRATION_HOOKS = (
     "ecommerce_core_register_security",
     "ecommerce_core_register_publishers",
 )
+
+
+def pricing_rules(registry: Registry) -> RuleRegistry:
+    """The built-in condition and benefit kinds and those the plugins offer.
+
+    :raises PluginError: a plugin offers a kind whose name a built-in kind has.
+    """
+    rules = default_registry()
+    try:
+        for offer in registry.offers:
+            if offer.kind == "pricing_condition":
+                rules.add_condition(offer.name, offer.factory, offer.description)
+            elif offer.kind == "pricing_benefit":
+                stage = registry.benefit_stages[offer.name]
+                rules.add_benefit(offer.name, offer.factory, stage, offer.description)
+    except InvalidInput as exc:
+        raise PluginError(
+            f"a plugin's pricing rule clashes with a built-in one: {exc.message}"
+        ) from exc
+    return rules
 
 
 def build_registry(pm: pluggy.PluginManager) -> Registry:

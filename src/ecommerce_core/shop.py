@@ -10,7 +10,7 @@ import pluggy
 from ecommerce_core.defaults import RandomIds, SystemClock
 from ecommerce_core.domain.errors import UnknownBackend
 from ecommerce_core.domain.pricing import PricingEngine
-from ecommerce_core.plugins import Registry, build_registry, get_plugin_manager
+from ecommerce_core.plugins import Registry, build_registry, get_plugin_manager, pricing_rules
 from ecommerce_core.ports.events import EventPublisher
 from ecommerce_core.ports.services import Clock, IdGenerator
 from ecommerce_core.ports.storage import Storage
@@ -99,7 +99,7 @@ class Shop:
             ids=ids or RandomIds(),
             hasher=hasher,
             settings=settings,
-            pricing=PricingEngine(),
+            pricing=PricingEngine(pricing_rules(registry), settings.pricing),
             gateway_factories={o.name: o.factory for o in registry.offers if o.kind == "gateway"},
             carrier_factories={o.name: o.factory for o in registry.offers if o.kind == "carrier"},
         )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import builtins
 import threading
-from datetime import datetime
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -18,14 +18,15 @@ from ecommerce_core.domain.events import DomainEvent
 from ecommerce_core.domain.inventory import Reservation, StockLevel, Warehouse
 from ecommerce_core.domain.orders import Order
 from ecommerce_core.domain.payments import Payment
-from ecommerce_core.domain.pricing import Promotion
 from ecommerce_core.domain.shipping import Shipment
+from ecommerce_memory.pricing import PRICING_TABLES, MemoryCoupons, MemoryPromotions
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
 
 _TABLES = (
     "categories", "products", "customers", "carts", "warehouses", "stock", "reservations",
     "orders", "payments", "shipments", "promotions", "notifications", "outbox", "deliveries",
+    *PRICING_TABLES,
 )  # fmt: skip
 
 
@@ -279,16 +280,6 @@ class _Shipments(_Repo):
         self._replace(shipment.id, shipment, "shipment")
 
 
-class _Promotions(_Repo):
-    table = "promotions"
-
-    def add(self, promotion: Promotion) -> None:
-        self._insert(promotion.id, promotion, "promotion")
-
-    def list(self) -> list[Promotion]:
-        return list(self.rows.values())
-
-
 class _Notifications(_Repo):
     table = "notifications"
 
@@ -335,6 +326,9 @@ _KEYS: dict[str, Any] = {
     "customers": lambda c: c.id,
     "carts": lambda c: c.id,
     "promotions": lambda p: p.id,
+    "coupons": lambda c: c.id,
+    "coupon_codes": lambda c: c.code,
+    "coupon_claims": lambda c: (c.coupon_id, c.customer_id),
     "reservations": lambda r: r.id,
     "orders": lambda o: o.id,
     "payments": lambda p: p.id,
@@ -389,7 +383,8 @@ class MemoryUnitOfWork:
         self.orders = _Orders(self)
         self.payments = _Payments(self)
         self.shipments = _Shipments(self)
-        self.promotions = _Promotions(self)
+        self.promotions = MemoryPromotions(self)
+        self.coupons = MemoryCoupons(self)
         self.notifications = _Notifications(self)
         self.outbox = _Outbox(self)
         self.archive = _Archive(self)

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from ecommerce_core.archive import parents_first
 from ecommerce_sqlalchemy import mapping as m
 from ecommerce_sqlalchemy import tables as t
+from ecommerce_sqlalchemy.pricing import claim_from_row, code_from_row
 
 __all__ = ["SqlArchive"]
 
@@ -42,6 +43,19 @@ class SqlArchive:
             ],
             "carts": carts,
             "promotions": u.promotions.list(),
+            "coupons": u.coupons.list(),
+            "coupon_codes": [
+                code_from_row(r)
+                for r in c.execute(
+                    sa.select(t.coupon_codes).order_by(t.coupon_codes.c.code)
+                ).mappings()
+            ],
+            "coupon_claims": [
+                claim_from_row(r)
+                for r in c.execute(
+                    sa.select(t.coupon_claims).order_by(*t.coupon_claims.primary_key.columns)
+                ).mappings()
+            ],
             "reservations": [u.reservations.get(i) for i in self._ids(t.reservations)],
             "orders": [u.orders.get(i) for i in self._ids(t.orders)],
             "payments": [u.payments.get(i) for i in self._ids(t.payments)],
@@ -81,6 +95,9 @@ class SqlArchive:
             "customers": u.customers.add,
             "carts": u.carts.save,
             "promotions": u.promotions.add,
+            "coupons": u.coupons.add,
+            "coupon_codes": lambda code: u.coupons.add_codes([code]),
+            "coupon_claims": u.coupons.add_claim,
             "reservations": u.reservations.add,
             "orders": u.orders.add,
             "payments": u.payments.add,

@@ -16,6 +16,7 @@ from ecommerce_sqlalchemy import repositories as r
 from ecommerce_sqlalchemy.archive import SqlArchive
 from ecommerce_sqlalchemy.errors import translate
 from ecommerce_sqlalchemy.outbox import RelayOutbox
+from ecommerce_sqlalchemy.pricing import SqlCoupons, SqlPromotions
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
 
@@ -126,7 +127,8 @@ class SqlUnitOfWork:
         self.orders = r.SqlOrders(conn, locking)
         self.payments = r.SqlPayments(conn, locking)
         self.shipments = r.SqlShipments(conn, locking)
-        self.promotions = r.SqlPromotions(conn, locking)
+        self.promotions = SqlPromotions(conn, locking)
+        self.coupons = SqlCoupons(conn, locking)
         self.notifications = r.SqlNotifications(conn, locking)
         self.outbox = RelayOutbox(conn, locking)
         self.archive = SqlArchive(conn, self)

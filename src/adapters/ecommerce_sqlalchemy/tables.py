@@ -243,13 +243,63 @@ promotions = sa.Table(
     _id("id", primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("kind", sa.String(40), nullable=False),
-    # text, so that the exact Decimal survives every database
-    sa.Column("percent", sa.String(20), nullable=False),
+    # text, so that the exact Decimal survives every database; NULL when a benefit is given
+    sa.Column("percent", sa.String(20), nullable=True),
     sa.Column("category_ids", sa.JSON, nullable=False),
     sa.Column("skus", sa.JSON, nullable=False),
     sa.Column("starts_at", UTCDateTime, nullable=True),
     sa.Column("ends_at", UTCDateTime, nullable=True),
     sa.Column("active", sa.Boolean, nullable=False),
+    # the rule as data (benefit, condition, scope, stacking, per-order cap); NULL: percent only
+    sa.Column("rule", sa.JSON, nullable=True),
+    sa.Column("usage_limit", sa.Integer, nullable=True),
+    sa.Column("used", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("budget", sa.BigInteger, nullable=True),
+    sa.Column("budget_currency", sa.String(3), nullable=True),
+    sa.Column("discount_given", sa.BigInteger, nullable=False, server_default="0"),
+    # backstops for the conditional updates that count uses and spend the budget
+    sa.CheckConstraint("usage_limit IS NULL OR used <= usage_limit", name="uses_within_limit"),
+    sa.CheckConstraint("budget IS NULL OR discount_given <= budget", name="within_budget"),
+)
+
+coupons = sa.Table(
+    "ec_coupons",
+    metadata,
+    _id("id", primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    # benefit, scope, condition, stacking and minimum spend, as data
+    sa.Column("rule", sa.JSON, nullable=False),
+    sa.Column("starts_at", UTCDateTime, nullable=True),
+    sa.Column("ends_at", UTCDateTime, nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("usage_limit", sa.Integer, nullable=True),
+    sa.Column("per_customer_limit", sa.Integer, nullable=True),
+    sa.Column("requires_claim", sa.Boolean, nullable=False),
+    sa.Column("used", sa.Integer, nullable=False, server_default="0"),
+    sa.CheckConstraint("used >= 0", name="used_not_negative"),
+    sa.CheckConstraint("usage_limit IS NULL OR used <= usage_limit", name="uses_within_limit"),
+)
+
+coupon_codes = sa.Table(
+    "ec_coupon_codes",
+    metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    _id("coupon_id", sa.ForeignKey("ec_coupons.id"), nullable=False, index=True),
+    _id("customer_id", nullable=True),
+    sa.Column("personal", sa.Boolean, nullable=False),
+)
+
+coupon_claims = sa.Table(
+    "ec_coupon_claims",
+    metadata,
+    _id("coupon_id", sa.ForeignKey("ec_coupons.id"), primary_key=True),
+    _id("customer_id", primary_key=True, index=True),
+    sa.Column("code", sa.String(32), nullable=False),
+    sa.Column("used", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("claimed", sa.Boolean, nullable=False),
+    sa.Column("claimed_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("used >= 0", name="used_not_negative"),
 )
 
 processed_notifications = sa.Table(

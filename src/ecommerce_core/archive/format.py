@@ -26,7 +26,7 @@ from ecommerce_core.domain.events import DomainEvent, event_from_dict
 from ecommerce_core.domain.inventory import Reservation, StockLevel, Warehouse
 from ecommerce_core.domain.orders import Order
 from ecommerce_core.domain.payments import Payment
-from ecommerce_core.domain.pricing import Promotion
+from ecommerce_core.domain.pricing import Coupon, CouponClaim, CouponCode, Promotion
 from ecommerce_core.domain.shipping import Shipment
 
 __all__ = ["FORMAT", "KINDS", "Manifest", "parents_first", "read_archive", "write_archive"]
@@ -42,6 +42,9 @@ KINDS: dict[str, Any] = {
     "customers": Customer,
     "carts": Cart,
     "promotions": Promotion,
+    "coupons": Coupon,
+    "coupon_codes": CouponCode,
+    "coupon_claims": CouponClaim,
     "reservations": Reservation,
     "orders": Order,
     "payments": Payment,

@@ -37,6 +37,7 @@ class Permission(StrEnum):
     INVENTORY_READ = "inventory:read"
     INVENTORY_WRITE = "inventory:write"
     PROMOTION_WRITE = "promotion:write"
+    COUPON_CLAIM = "coupon:claim"
     CUSTOMER_MANAGE = "customer:manage"
     ACCOUNT_REGISTER = "account:register"
     EVENTS_RELAY = "events:relay"
@@ -52,6 +53,7 @@ _CUSTOMER = frozenset(
         Permission.ORDER_CANCEL_OWN,
         Permission.PAYMENT_PAY_OWN,
         Permission.SHIPPING_TRACK_OWN,
+        Permission.COUPON_CLAIM,
     }
 )
 

@@ -20,13 +20,14 @@ from ecommerce_core.domain.events import DomainEvent
 from ecommerce_core.domain.inventory import Reservation, StockLevel, Warehouse
 from ecommerce_core.domain.orders import Order
 from ecommerce_core.domain.payments import Payment
-from ecommerce_core.domain.pricing import Promotion
+from ecommerce_core.domain.pricing import Coupon, CouponClaim, CouponCode, Promotion
 from ecommerce_core.domain.shipping import Shipment
 
 __all__ = [
     "ArchiveRepository",
     "CartRepository",
     "CategoryRepository",
+    "CouponRepository",
     "CustomerRepository",
     "OrderRepository",
     "Outbox",
@@ -160,9 +161,63 @@ class ShipmentRepository(Protocol):
 
 
 class PromotionRepository(Protocol):
-    def add(self, promotion: Promotion) -> None: ...
+    def add(self, promotion: Promotion) -> None:
+        """:raises AlreadyExists: the id is taken."""
 
-    def list(self) -> list[Promotion]: ...
+    def get(self, promotion_id: str) -> Promotion | None: ...
+
+    def list(self) -> list[Promotion]:
+        """Every promotion, active or not, ordered by id, with ``used`` and ``discount_given``."""
+
+    def set_active(self, promotion_id: str, active: bool) -> None:
+        """:raises NotFound: no such promotion."""
+
+    def take_use(self, promotion_id: str, discount: int) -> bool:
+        """Count one more order and ``discount`` more minor units given, in one conditional update
+        (``used < usage_limit`` and ``discount_given + discount <= budget``); True if it was taken.
+        Never read-then-write: two units of work can never both take the last use."""
+
+
+class CouponRepository(Protocol):
+    """Coupons, their codes and the customers' wallets. Counts change only by conditional updates."""
+
+    def add(self, coupon: Coupon) -> None:
+        """:raises AlreadyExists: the id is taken."""
+
+    def get(self, coupon_id: str) -> Coupon | None:
+        """The coupon with its current ``used`` count."""
+
+    def add_codes(self, codes: Sequence[CouponCode]) -> None:
+        """:raises AlreadyExists: a code is taken (codes are unique across all coupons)."""
+
+    def get_code(self, code: str) -> CouponCode | None: ...
+
+    def codes(self, coupon_id: str) -> list[CouponCode]:
+        """The coupon's codes, ordered by code (for export)."""
+
+    def bind_code(self, code: str, customer_id: str) -> bool:
+        """Bind an unbound personal code to a customer; False if it is bound already (to anyone)
+        or shared. A conditional update: of two customers claiming one code, one gets it."""
+
+    def add_claim(self, claim: CouponClaim) -> None:
+        """:raises AlreadyExists: the customer holds this coupon already."""
+
+    def claim_of(self, coupon_id: str, customer_id: str) -> CouponClaim | None: ...
+
+    def claims_of(self, customer_id: str) -> list[CouponClaim]:
+        """The customer's wallet, ordered by coupon id."""
+
+    def take_use(self, coupon_id: str) -> bool:
+        """``used = used + 1`` where ``used < usage_limit`` (or no limit): True if taken (CPN-1)."""
+
+    def take_customer_use(
+        self, coupon_id: str, customer_id: str, code: str, limit: int | None, at: datetime
+    ) -> bool:
+        """One more use by the customer, creating the wallet row unclaimed if there is none, with
+        a conditional update (``used < limit``); True if taken."""
+
+    def list(self) -> list[Coupon]:
+        """Ordered by id."""
 
 
 class ProcessedNotifications(Protocol):
@@ -245,6 +300,9 @@ class UnitOfWork(Protocol):
 
     @property
     def promotions(self) -> PromotionRepository: ...
+
+    @property
+    def coupons(self) -> CouponRepository: ...
 
     @property
     def notifications(self) -> ProcessedNotifications: ...

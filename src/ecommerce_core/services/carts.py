@@ -12,7 +12,8 @@ from ecommerce_core.domain.errors import CurrencyMismatch, UnknownSku
 from ecommerce_core.domain.pricing import PriceBreakdown
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.storage import UnitOfWork
-from ecommerce_core.services.context import ServiceContext, priceable_items
+from ecommerce_core.services.context import ServiceContext
+from ecommerce_core.services.quotes import price_for
 from ecommerce_core.services.retry import retry_on_contention
 
 __all__ = ["CartService", "CartView"]
@@ -110,16 +111,7 @@ class CartService:
         return product
 
     def _view(self, uow: UnitOfWork, cart: Cart, locale: str) -> CartView:
-        products = uow.products.get_by_skus(line.sku for line in cart.lines)
         # an item withdrawn since it was added is priced out of the cart, not silently kept
-        lines = {
-            ln.sku: ln.quantity
-            for ln in cart.lines
-            if ln.sku in products and products[ln.sku].active
-        }
-        items = priceable_items(uow, lines, products)
-        pricing = self._ctx.pricing.price(
-            items, uow.promotions.list(), self._ctx.clock.now(), cart.currency
-        )
-        names = {sku: products[sku].label(sku, locale) for sku in lines}
+        pricing, products = price_for(self._ctx, uow, cart, cart.customer_id)
+        names = {line.sku: products[line.sku].label(line.sku, locale) for line in pricing.lines}
         return CartView(cart, pricing, names)

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from ecommerce_core.domain import events as ev
 from ecommerce_core.domain import validation as v
+from ecommerce_core.domain.cart import Cart
+from ecommerce_core.domain.catalog import Product
 from ecommerce_core.domain.errors import AlreadyExists, EmptyCart, InvalidInput, UnknownSku
-from ecommerce_core.domain.inventory import Reservation, plan_reservation
+from ecommerce_core.domain.inventory import Reservation, StockLevel, plan_reservation
+from ecommerce_core.domain.money import Money
 from ecommerce_core.domain.orders import Address, Order, OrderLine, OrderStatus, StatusChange
-from ecommerce_core.domain.pricing import PriceBreakdown
+from ecommerce_core.domain.pricing import CouponChoice, PriceBreakdown
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.storage import UnitOfWork
-from ecommerce_core.services.context import ServiceContext, priceable_items
+from ecommerce_core.services.context import ServiceContext
+from ecommerce_core.services.quotes import (
+    best_for,
+    codes_from,
+    price_for,
+    refuse_unapplied,
+    take_uses,
+)
 from ecommerce_core.services.retry import retry_on_contention
 
 __all__ = ["CheckoutService", "address_from"]
@@ -54,11 +64,37 @@ class CheckoutService:
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
 
-    def quote(self, principal: Principal) -> PriceBreakdown:
-        """What the customer's cart would cost if the order were placed now."""
+    def quote(
+        self,
+        principal: Principal,
+        *,
+        coupons: Sequence[str] = (),
+        shipping_address: Address | Mapping[str, Any] | None = None,
+    ) -> PriceBreakdown:
+        """What the customer's cart would cost if the order were placed now.
+
+        :param coupons: codes the customer entered; each one that does not apply is in
+            ``rejected`` with its reason, and the ``hints`` say what would unlock more.
+        :param shipping_address: where it goes, for the shipping fee and regional tax.
+        """
         customer_id = self._customer(principal)
+        codes = codes_from(coupons)
+        address = None if shipping_address is None else address_from(shipping_address)
         with self._ctx.uow() as uow:
-            return self._price(uow, customer_id)[0]
+            return self._price(uow, customer_id, codes, address)[0]
+
+    def best_coupons(
+        self,
+        principal: Principal,
+        *,
+        shipping_address: Address | Mapping[str, Any] | None = None,
+    ) -> CouponChoice:
+        """The set of coupons from the customer's wallet that makes this cart cheapest."""
+        customer_id = self._customer(principal)
+        address = None if shipping_address is None else address_from(shipping_address)
+        with self._ctx.uow() as uow:
+            cart = self._cart(uow, customer_id)
+            return best_for(self._ctx, uow, cart, customer_id, address)
 
     @retry_on_contention
     def place_order(
@@ -67,22 +103,31 @@ class CheckoutService:
         *,
         idempotency_key: str,
         shipping_address: Address | Mapping[str, Any],
+        coupons: Sequence[str] = (),
     ) -> Order:
         """Turn the customer's cart into an order awaiting payment, holding its stock.
 
         The same ``idempotency_key`` returns the same order, never a second one. Prices are taken
         afresh from the catalog and promotions at this moment; the cart's stock is reserved for
         every line or for none (:class:`OutOfStock` names every SKU that lacks).
+
+        Every code in ``coupons`` applies or the order is refused: :class:`InvalidInput` when the
+        cart does not qualify, :class:`Conflict` when its uses ran out (``details["reasons"]``).
+        Coupon and limited-promotion uses are taken by conditional updates in the order's own
+        transaction (CPN-1); free gifts are reserved as far as stock allows.
         """
         customer_id = self._customer(principal)
         key = v.identifier(idempotency_key, "idempotency_key")
         address = address_from(shipping_address)
+        codes = codes_from(coupons)
         now = self._ctx.clock.now()
         with self._ctx.uow() as uow:
             existing = uow.orders.get_by_idempotency_key(customer_id, key)
             if existing is not None:
                 return existing
-            pricing, products = self._price(uow, customer_id)
+            pricing, products = self._price(uow, customer_id, codes, address)
+            refuse_unapplied(pricing, codes)
+            gifts = self._gift_products(uow, pricing)
             order_id = self._ctx.ids.new_id("ord")
             reservation_id = self._ctx.ids.new_id("res")
             warehouses = {w.id: w for w in uow.warehouses.list()}
@@ -102,7 +147,8 @@ class CheckoutService:
                         total=line.total,
                     )
                     for line in pricing.lines
-                ),
+                )
+                + _gift_lines({g.sku: g.quantity for g in pricing.gifts}, gifts, pricing.currency),
                 subtotal=pricing.subtotal,
                 discount=pricing.discount,
                 shipping=pricing.shipping,
@@ -123,7 +169,15 @@ class CheckoutService:
             if cart is not None:
                 uow.carts.save(cart.emptied(now))
             demand = {line.sku: line.quantity for line in pricing.lines}
-            levels = uow.stock.for_skus(sorted(demand), for_update=True)
+            levels = uow.stock.for_skus(sorted({*demand, *gifts}), for_update=True)
+            given = _gifts_in_stock(pricing, demand, levels)
+            if given != {g.sku: g.quantity for g in pricing.gifts}:
+                # a gift's stock went meanwhile: the order keeps the gifts there are, nothing more
+                kept = order.lines[: len(pricing.lines)]
+                order = attrs.evolve(order, lines=kept + _gift_lines(given, gifts, order.currency))
+                uow.orders.update(order)
+            for sku, quantity in given.items():
+                demand[sku] = demand.get(sku, 0) + quantity  # INV-3: summed per SKU
             plan = plan_reservation(demand, levels, warehouses)
             by_key = {lv.key: lv for lv in levels}
             uow.stock.save([by_key[(p.sku, p.warehouse_id)].reserve(p.quantity) for p in plan])
@@ -131,6 +185,7 @@ class CheckoutService:
                 reservation_id, order_id, plan, now, self._ctx.settings.reservation_ttl
             )
             uow.reservations.add(reservation)
+            take_uses(uow, pricing, customer_id, now)
             uow.outbox.add(
                 [
                     ev.OrderPlaced(
@@ -169,19 +224,55 @@ class CheckoutService:
         assert principal.id is not None
         return principal.id
 
-    def _price(self, uow: UnitOfWork, customer_id: str) -> tuple[PriceBreakdown, dict[str, Any]]:
+    @staticmethod
+    def _cart(uow: UnitOfWork, customer_id: str) -> Cart:
         cart = uow.carts.get_for_customer(customer_id)
         if cart is None or not cart.lines:
             raise EmptyCart("the cart is empty")
+        return cart
+
+    @staticmethod
+    def _gift_products(uow: UnitOfWork, pricing: PriceBreakdown) -> dict[str, Product]:
+        return uow.products.get_by_skus(g.sku for g in pricing.gifts) if pricing.gifts else {}
+
+    def _price(
+        self, uow: UnitOfWork, customer_id: str, codes: Sequence[str], address: Address | None
+    ) -> tuple[PriceBreakdown, dict[str, Any]]:
+        cart = self._cart(uow, customer_id)
         products = uow.products.get_by_skus(line.sku for line in cart.lines)
         gone = sorted(
             ln.sku for ln in cart.lines if ln.sku not in products or not products[ln.sku].active
         )
         if gone:
             raise UnknownSku("an item in the cart is no longer sold", skus=gone)
-        quantities = {line.sku: line.quantity for line in cart.lines}
-        items = priceable_items(uow, quantities, products)
-        pricing = self._ctx.pricing.price(
-            items, uow.promotions.list(), self._ctx.clock.now(), cart.currency
+        return price_for(
+            self._ctx, uow, cart, customer_id, codes=codes, address=address, products=products
         )
-        return pricing, products
+
+
+def _gifts_in_stock(
+    pricing: PriceBreakdown, bought: Mapping[str, int], levels: Sequence[StockLevel]
+) -> dict[str, int]:
+    """The gifts as far as the locked stock allows once the bought units are held."""
+    free: dict[str, int] = {}
+    for level in levels:
+        free[level.sku] = free.get(level.sku, 0) + level.available
+    given: dict[str, int] = {}
+    for gift in pricing.gifts:
+        left = free.get(gift.sku, 0) - bought.get(gift.sku, 0) - given.get(gift.sku, 0)
+        if left > 0:
+            given[gift.sku] = given.get(gift.sku, 0) + min(left, gift.quantity)
+    return given
+
+
+def _gift_lines(
+    gifts: Mapping[str, int], products: Mapping[str, Product], currency: str
+) -> tuple[OrderLine, ...]:
+    zero = Money.zero(currency)
+    return tuple(
+        OrderLine(
+            sku, products[sku].id, f"{products[sku].label(sku)} (gift)", quantity, zero, zero, zero
+        )
+        for sku, quantity in sorted(gifts.items())
+        if sku in products and quantity > 0
+    )

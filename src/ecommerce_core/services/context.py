@@ -11,7 +11,7 @@ import attrs
 from ecommerce_core.domain.catalog import Product, ancestors_of
 from ecommerce_core.domain.errors import EcommerceError, PluginError, UnknownBackend
 from ecommerce_core.domain.money import exponent_of
-from ecommerce_core.domain.pricing import PriceableItem, PricingEngine
+from ecommerce_core.domain.pricing import PriceableItem, PricingEngine, PricingPolicy
 from ecommerce_core.ports.gateways import Carrier, PaymentGateway
 from ecommerce_core.ports.services import Clock, IdGenerator, PasswordHasher
 from ecommerce_core.ports.storage import Storage, UnitOfWork
@@ -39,6 +39,8 @@ class ShopSettings:
     gateways: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict, repr=False)
     carriers: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict, repr=False)
     storage_options: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+    #: price lists, tax rates, the shipping fee table, points and the coupon limit
+    pricing: PricingPolicy = attrs.field(factory=PricingPolicy)
 
 
 @attrs.define
@@ -106,6 +108,8 @@ def priceable_items(
                 unit_price=product.variant(sku).price,
                 category_ids=frozenset(ancestors_of(product.category_id, categories)),
                 product_id=product.id,
+                brand=product.brand,
+                weight_grams=product.variant(sku).weight_grams,
             )
         )
     return items

@@ -21,6 +21,7 @@ from ecommerce_core.domain.pricing.context import Buyer, PricingContext
 from ecommerce_core.domain.pricing.coupons import (
     AppliedCode,
     Coupon,
+    CouponClaim,
     CouponCode,
     CouponKind,
     format_code,
@@ -55,6 +56,7 @@ __all__ = [
     "Condition",
     "Coupon",
     "CouponChoice",
+    "CouponClaim",
     "CouponCode",
     "CouponKind",
     "Effect",

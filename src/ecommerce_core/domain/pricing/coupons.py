@@ -22,7 +22,15 @@ from ecommerce_core.domain.pricing.rules import Benefit, Condition
 from ecommerce_core.domain.pricing.scope import Scope
 from ecommerce_core.domain.pricing.stacking import StackingPolicy
 
-__all__ = ["AppliedCode", "Coupon", "CouponCode", "CouponKind", "format_code", "normalize_code"]
+__all__ = [
+    "AppliedCode",
+    "Coupon",
+    "CouponClaim",
+    "CouponCode",
+    "CouponKind",
+    "format_code",
+    "normalize_code",
+]
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,31}$")
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: codes are typed by people
@@ -104,11 +112,27 @@ class Coupon:
 
 @attrs.frozen
 class CouponCode:
-    """A code that redeems a coupon; ``customer_id`` binds it to one customer (pushed or claimed)."""
+    """A code that redeems a coupon; ``customer_id`` binds a personal code to its customer."""
 
     code: str = attrs.field(converter=normalize_code)
     coupon_id: str = attrs.field(converter=v.identifier)
     customer_id: str | None = None
+    #: a personal code (from a batch, or pushed) belongs to the first customer who claims it;
+    #: a shared code (``SAVE50``) is typed by anyone
+    personal: bool = False
+
+
+@attrs.frozen
+class CouponClaim:
+    """A coupon in a customer's wallet: claimed or pushed (``claimed``), or first used by typing a
+    public code; ``used`` counts the customer's orders with it, against ``per_customer_limit``."""
+
+    coupon_id: str
+    customer_id: str
+    code: str
+    used: int = 0
+    claimed: bool = True
+    claimed_at: datetime | None = None
 
 
 @attrs.frozen

@@ -184,6 +184,12 @@ class PromotionIndex:
 
     def __init__(self, rules: Iterable[CompiledRule]) -> None:
         self.rules = tuple(sorted(rules, key=lambda r: r.id))
+        #: SKUs that gift rules hand out: their stock is what a pricing needs to know
+        self.gift_skus = frozenset(
+            str(r.origin.rule_benefit.params.get("sku", "")).upper()
+            for r in self.rules
+            if isinstance(r.origin, Promotion) and r.kind == "gift"
+        )
         self.everything = [r for r in self.rules if r.scope.everything]
         self.by_key: dict[tuple[str, str], list[CompiledRule]] = {}
         for rule in self.rules:

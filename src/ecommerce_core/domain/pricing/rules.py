@@ -8,12 +8,14 @@ the parameters, so a promotion with a bad rule is refused when it is created, no
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ecommerce_core.domain.errors import InvalidInput
+from ecommerce_core.domain.money import Money
 
 if TYPE_CHECKING:
     from ecommerce_core.domain.pricing.context import PricingContext
@@ -38,9 +40,35 @@ STAGES = ("item", "order", "gift", "shipping", "points")
 def _params(value: object) -> dict[str, Any]:
     if value is None:
         return {}
-    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+    if not isinstance(value, Mapping):
         raise InvalidInput("rule parameters are a mapping with text keys", field="params")
-    return dict(value)
+    data: dict[str, Any] = _json(value)
+    return data
+
+
+def _json(value: Any) -> Any:
+    """Parameters as plain JSON data, so that every store keeps them exactly: Decimal as text,
+    Money as ``{"amount", "currency"}``, sets as sorted lists, times in ISO 8601; floats refused."""
+    if value is None or (isinstance(value, str | bool | int) and not isinstance(value, float)):
+        return value
+    if isinstance(value, Mapping):
+        if not all(isinstance(k, str) for k in value):
+            raise InvalidInput("rule parameters are a mapping with text keys", field="params")
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Money):
+        return {"amount": value.amount, "currency": value.currency}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(_json(v) for v in value)
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    to_data = getattr(value, "to_data", None)  # a Scope inside a condition's parameters
+    if callable(to_data):
+        return _json(to_data())
+    raise InvalidInput(f"a rule parameter cannot be {type(value).__name__}", field="params")
 
 
 def _kind(value: object) -> str:

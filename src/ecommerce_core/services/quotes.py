@@ -1,0 +1,191 @@
+"""Pricing a customer's cart inside a unit of work: who they are, the codes they entered, the
+shop's promotions (indexed once), the stock of gifts; and taking coupon and promotion uses with
+conditional updates when an order is placed (PROMISES CPN-1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from ecommerce_core.domain.cart import Cart
+from ecommerce_core.domain.catalog import Product
+from ecommerce_core.domain.errors import Conflict, InvalidInput
+from ecommerce_core.domain.orders import Address
+from ecommerce_core.domain.pricing import (
+    AppliedCode,
+    Buyer,
+    CouponChoice,
+    PriceBreakdown,
+    PricingContext,
+    best_coupons,
+    normalize_code,
+)
+from ecommerce_core.ports.storage import UnitOfWork
+from ecommerce_core.services.context import ServiceContext, priceable_items
+
+__all__ = ["best_for", "codes_from", "price_for", "refuse_unapplied", "region_of", "take_uses"]
+
+MAX_CODES = 20
+#: Reasons that mean "someone else took it" rather than "this cart does not qualify".
+_TAKEN = {"usage_limit_reached", "customer_limit_reached", "budget_exhausted"}
+
+
+def codes_from(value: object) -> list[str]:
+    """The codes a customer entered: a list of text, normalised, each once, in the order given."""
+    if value is None:
+        return []
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidInput("coupons is a list of codes", field="coupons")
+    codes = list(dict.fromkeys(normalize_code(code) for code in value))
+    if len(codes) > MAX_CODES:
+        raise InvalidInput(f"at most {MAX_CODES} codes at once", field="coupons")
+    return codes
+
+
+def region_of(address: Address | None) -> str:
+    """``CN`` or ``CN-GD``: the country, with the region when it is given as a code."""
+    if address is None:
+        return ""
+    code = address.region.strip().upper()
+    if code and len(code) <= 3 and code.isalnum():
+        return f"{address.country}-{code}"
+    return address.country
+
+
+def _buyer(uow: UnitOfWork, customer_id: str) -> Buyer:
+    # first order: nothing placed yet (a cancelled order still counts as an order placed)
+    return Buyer(customer_id, orders_placed=len(uow.orders.list(customer_id=customer_id, limit=1)))
+
+
+def _applied(uow: UnitOfWork, customer_id: str, codes: Sequence[str]) -> list[AppliedCode]:
+    applied = []
+    for code in codes:
+        found = uow.coupons.get_code(code)
+        # a code bound to someone else is answered exactly as an unknown one: it reveals nothing
+        coupon = None
+        if found is not None and found.customer_id in (None, customer_id):
+            coupon = uow.coupons.get(found.coupon_id)
+        claim = None if coupon is None else uow.coupons.claim_of(coupon.id, customer_id)
+        applied.append(
+            AppliedCode(code, coupon, claim.used if claim else 0, bool(claim and claim.claimed))
+        )
+    return applied
+
+
+def _stock(uow: UnitOfWork, skus: Iterable[str]) -> dict[str, int]:
+    available: dict[str, int] = {}
+    for level in uow.stock.for_skus(sorted(set(skus))):
+        available[level.sku] = available.get(level.sku, 0) + level.on_hand - level.reserved
+    return available
+
+
+def _lines(
+    uow: UnitOfWork, cart: Cart, products: dict[str, Product] | None = None
+) -> tuple[list[Any], dict[str, Product]]:
+    if products is None:
+        products = uow.products.get_by_skus(line.sku for line in cart.lines)
+    quantities = {
+        ln.sku: ln.quantity for ln in cart.lines if ln.sku in products and products[ln.sku].active
+    }
+    return priceable_items(uow, quantities, products), products
+
+
+def price_for(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    cart: Cart,
+    customer_id: str,
+    *,
+    codes: Sequence[str] = (),
+    address: Address | None = None,
+    products: dict[str, Product] | None = None,
+) -> tuple[PriceBreakdown, dict[str, Product]]:
+    """The cart priced now for this customer, with the codes they entered. Lines whose product
+    is no longer sold are left out (``products``: the cart's, when the caller has them)."""
+    items, products = _lines(uow, cart, products)
+    index = ctx.pricing.index(uow.promotions.list())
+    context = PricingContext(
+        ctx.clock.now(), cart.currency, _buyer(uow, customer_id), region=region_of(address)
+    )
+    applied = _applied(uow, customer_id, codes)
+    gifts = set(index.gift_skus)
+    gifts.update(
+        str(a.coupon.benefit.params.get("sku", "")).upper()
+        for a in applied
+        if a.coupon is not None and a.coupon.benefit.kind == "gift"
+    )
+    stock = None
+    if gifts:  # what is left for gifts once the cart's own units are held
+        bought = {item.sku: item.quantity for item in items}
+        stock = {sku: n - bought.get(sku, 0) for sku, n in _stock(uow, gifts).items()}
+    return ctx.pricing.quote(items, index, context, coupons=applied, stock=stock), products
+
+
+def best_for(
+    ctx: ServiceContext, uow: UnitOfWork, cart: Cart, customer_id: str, address: Address | None
+) -> CouponChoice:
+    """The best set of the coupons in the customer's wallet for this cart."""
+    items, _ = _lines(uow, cart)
+    index = ctx.pricing.index(uow.promotions.list())
+    context = PricingContext(
+        ctx.clock.now(), cart.currency, _buyer(uow, customer_id), region=region_of(address)
+    )
+    held = _applied(uow, customer_id, [claim.code for claim in uow.coupons.claims_of(customer_id)])
+    return best_coupons(
+        items, index, context, held, policy=ctx.pricing.policy, registry=ctx.pricing.registry
+    )
+
+
+def refuse_unapplied(pricing: PriceBreakdown, codes: Sequence[str]) -> None:
+    """An order is placed with every code asked for, or not at all."""
+    missing = [code for code in codes if code not in pricing.coupons]
+    if not missing:
+        return
+    reasons = {
+        code: next((r.reason for r in pricing.rejected if r.code == code), "not_applied")
+        for code in missing
+    }
+    if set(reasons.values()) & _TAKEN:
+        raise Conflict("a coupon has no use left", reasons=reasons)
+    raise InvalidInput("a coupon cannot be used with this cart", field="coupons", reasons=reasons)
+
+
+def take_uses(uow: UnitOfWork, pricing: PriceBreakdown, customer_id: str, now: datetime) -> None:
+    """Take one use of every limited promotion and every coupon the order applies, each by a
+    conditional update, in one global order (promotions, then coupons, by id): any refusal
+    raises :class:`Conflict` and the whole unit of work rolls back."""
+    given: dict[str, int] = {}
+    for line in pricing.lines:
+        for adj in line.adjustments:
+            if adj.source == "promotion":
+                given[adj.source_id] = given.get(adj.source_id, 0) + adj.amount.amount
+    for adj in pricing.shipping_adjustments:
+        if adj.source == "promotion":
+            given[adj.source_id] = given.get(adj.source_id, 0) + adj.amount.amount
+    for gift in pricing.gifts:
+        given.setdefault(gift.source_id, 0)
+    for promotion_id in sorted(given):
+        promotion = uow.promotions.get(promotion_id)
+        limited = promotion is not None and (
+            promotion.usage_limit is not None or promotion.budget is not None
+        )
+        if limited and not uow.promotions.take_use(promotion_id, given[promotion_id]):
+            raise Conflict(
+                "a promotion ran out; price the cart again",
+                reasons={promotion_id: "budget_exhausted"},
+            )
+    used: dict[str, str] = {}
+    for code in pricing.coupons:
+        found = uow.coupons.get_code(code)
+        if found is None:
+            raise Conflict("a coupon code was withdrawn", reasons={code: "unknown_code"})
+        used[found.coupon_id] = code
+    for coupon_id in sorted(used):
+        coupon = uow.coupons.get(coupon_id)
+        code = used[coupon_id]
+        if coupon is None or not uow.coupons.take_use(coupon_id):
+            raise Conflict("a coupon has no use left", reasons={code: "usage_limit_reached"})
+        limit = coupon.per_customer_limit
+        if not uow.coupons.take_customer_use(coupon_id, customer_id, code, limit, now):
+            raise Conflict("a coupon has no use left", reasons={code: "customer_limit_reached"})

@@ -1,0 +1,113 @@
+"""CPN-1 under real concurrency: many processes, released together by a barrier, place orders
+with a coupon that has one use left. Exactly one order gets it, on SQLite and on the PostgreSQL
+and MariaDB servers; every other checkout is refused with ``conflict`` and places nothing."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ecommerce_core import Money, Principal
+from ecommerce_core.domain.pricing import Benefit
+from tests.contract.backends import backend_url, server_marks
+from tests.support import ADDRESS, PASSWORD, open_shop, seed
+
+RACERS = 24
+CODE = "LAST-USE"
+
+
+def _racer(url: str, customer_id: str, barrier: Any, results: Any) -> None:
+    shop = open_shop(url)
+    try:
+        who = Principal.customer(customer_id)
+        shop.carts.add_item(who, "CABLE-1M", 1)
+        barrier.wait(timeout=60)
+        try:
+            order = shop.checkout.place_order(
+                who, idempotency_key="race", shipping_address=ADDRESS, coupons=[CODE]
+            )
+            results.put(("won", order.discount.amount))
+        except Exception as exc:  # every outcome is reported to the parent and judged there
+            results.put((getattr(exc, "code", repr(exc)), dict(getattr(exc, "details", {}))))
+    finally:
+        shop.close()
+
+
+def _blind_pricing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every racer's pricing believe the coupon still has uses (as it would if all of them
+    priced before anyone committed), so that only the conditional update can stop the extra ones."""
+    from ecommerce_core.domain.pricing import candidates
+
+    real = candidates.coupon_refusal
+
+    def ignore_the_count(applied: Any, context: Any) -> str:
+        reason = real(applied, context)
+        return "" if reason == "usage_limit_reached" else reason
+
+    monkeypatch.setattr(candidates, "coupon_refusal", ignore_the_count)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stale", [False, True], ids=["fresh-quotes", "stale-quotes"])
+@pytest.mark.parametrize(
+    "backend",
+    [pytest.param(n, marks=server_marks(n), id=n) for n in ("sqlite", "postgres", "mysql")],
+)
+def test_twenty_four_checkouts_race_for_a_coupons_last_use_and_one_wins(
+    backend: str, stale: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = backend_url(backend, tmp_path)
+    shop = open_shop(url)
+    world = seed(shop, shop.clock, stock=RACERS * 2)  # type: ignore[arg-type]
+    coupon = shop.promotions.create_coupon(
+        world.admin,
+        name="10 off, the last one",
+        kind="platform",
+        benefit=Benefit("amount_off_order", {"amount": Money.of("10", "CNY")}),
+        usage_limit=2,
+        code=CODE,
+    )
+    # one use is spent before the race: the racers fight for the last one
+    shop.carts.add_item(world.other, "CABLE-1M", 1)
+    shop.checkout.place_order(
+        world.other, idempotency_key="early", shipping_address=ADDRESS, coupons=[CODE]
+    )
+    for i in range(RACERS):
+        shop.accounts.register(
+            Principal.anonymous(), email=f"racer{i}@example.com", password=PASSWORD
+        )
+    with shop._ctx.uow() as uow:
+        racers = [uow.customers.get_by_email(f"racer{i}@example.com").id for i in range(RACERS)]  # type: ignore[union-attr]
+    shop.close()
+    if stale:
+        _blind_pricing(monkeypatch)  # inherited by the forked racers
+
+    ctx = mp.get_context("fork")
+    barrier, results = ctx.Barrier(RACERS), ctx.Queue()
+    procs = [ctx.Process(target=_racer, args=(url, cid, barrier, results)) for cid in racers]
+    for p in procs:
+        p.start()
+    outcomes = [results.get(timeout=180) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+
+    winners = [o for o in outcomes if o[0] == "won"]
+    assert len(winners) == 1, outcomes
+    assert winners[0][1] == 1000
+    losers = [o for o in outcomes if o[0] != "won"]
+    assert {code for code, _ in losers} == {"conflict"}, losers
+    assert all(details["reasons"] == {CODE: "usage_limit_reached"} for _, details in losers), losers
+    shop = open_shop(url)
+    try:
+        (stored,) = [c for c in shop.promotions.list_coupons(world.admin) if c.id == coupon.id]
+        assert stored.used == 2
+        orders = shop.orders.list(world.admin)
+        assert len(orders) == 2
+        assert sum(o.discount.amount for o in orders) == 2 * 1000
+        level = shop.inventory.levels(world.admin, "CABLE-1M")[0]
+        assert level.reserved == 2  # the losers hold nothing
+    finally:
+        shop.close()
