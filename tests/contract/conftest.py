@@ -13,8 +13,8 @@ from tests.support import World, plugin_manager, seeded_shop
 
 
 @pytest.fixture(params=params())
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return backend_url(request.param, tmp_path)
+def url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    return backend_url(request.param, tmp_path, monkeypatch)
 
 
 @pytest.fixture

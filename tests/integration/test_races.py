@@ -1,7 +1,7 @@
 """INV-1 under real concurrency: many processes, released together by a barrier, buy the last units.
 
-Exactly as many orders succeed as there are units, on SQLite and on the PostgreSQL and MariaDB
-servers; the others are refused with ``out_of_stock``; nothing is over-reserved.
+Exactly as many orders succeed as there are units, on SQLite and on the PostgreSQL, MariaDB and
+MongoDB servers; the others are refused with ``out_of_stock``; nothing is over-reserved.
 """
 
 from __future__ import annotations
@@ -38,12 +38,15 @@ def _buyer(url: str, customer_id: str, barrier: Any, results: Any) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "backend",
-    [pytest.param(n, marks=server_marks(n), id=n) for n in ("sqlite", "postgres", "mysql")],
+    [
+        pytest.param(n, marks=server_marks(n), id=n)
+        for n in ("sqlite", "postgres", "mysql", "mongo")
+    ],
 )
 def test_thirty_two_buyers_of_the_last_five_units_sell_exactly_five(
-    backend: str, tmp_path: Path
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = backend_url(backend, tmp_path)
+    url = backend_url(backend, tmp_path, monkeypatch)
     shop = open_shop(url)
     world = seed(shop, shop.clock, stock=UNITS)  # type: ignore[arg-type]
     buyers = []

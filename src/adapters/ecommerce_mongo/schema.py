@@ -1,0 +1,113 @@
+"""The collections of a shop in MongoDB, their indexes and validators, as plain data.
+
+One collection per aggregate (its parts embedded), prefixed ``ec_`` so that a host application's
+own collections in the same database are never touched. The unique indexes are the backstops the
+SQL schema has: the domain checks first, the database refuses what slips past under concurrency.
+``migrate.py`` applies this; nothing here talks to a server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "COLLECTIONS",
+    "DATA_COLLECTIONS",
+    "SCHEMA_VERSION",
+    "VALIDATORS",
+    "Index",
+]
+
+SCHEMA_VERSION = 1
+
+CATEGORIES = "ec_categories"
+PRODUCTS = "ec_products"
+CUSTOMERS = "ec_customers"
+CARTS = "ec_carts"
+WAREHOUSES = "ec_warehouses"
+STOCK = "ec_stock_levels"
+RESERVATIONS = "ec_reservations"
+ORDERS = "ec_orders"
+PAYMENTS = "ec_payments"
+SHIPMENTS = "ec_shipments"
+PROMOTIONS = "ec_promotions"
+NOTIFICATIONS = "ec_processed_notifications"
+OUTBOX = "ec_outbox"
+CONSUMERS = "ec_outbox_consumers"
+DELIVERIES = "ec_outbox_deliveries"
+#: ``{"_id": "outbox", "seq": n}``: the last outbox id handed out (never reset, not backed up)
+COUNTERS = "ec_counters"
+#: ``{"_id": "schema", "version": n}``
+META = "ec_meta"
+
+
+@attrs.frozen
+class Index:
+    keys: tuple[tuple[str, int], ...]
+    name: str
+    unique: bool = False
+    partial: Mapping[str, Any] | None = None
+
+
+def _ix(name: str, *keys: str, unique: bool = False, partial: Any = None) -> Index:
+    """``_ix("uq_number", "number", "-placed_at")``: a leading ``-`` sorts that key descending."""
+    pairs = tuple((k.lstrip("-"), -1 if k.startswith("-") else 1) for k in keys)
+    return Index(pairs, name, unique, partial)
+
+
+#: Every collection the adapter owns, with its indexes (besides ``_id``).
+COLLECTIONS: dict[str, tuple[Index, ...]] = {
+    CATEGORIES: (_ix("uq_slug", "slug", unique=True),),
+    PRODUCTS: (
+        _ix("uq_slug", "slug", unique=True),
+        # multikey: one SKU belongs to one product only, across every product document
+        _ix("uq_variant_sku", "variants.sku", unique=True),
+        _ix("ix_category", "category_id", "_id"),
+    ),
+    CUSTOMERS: (_ix("uq_email_key", "email_key", unique=True),),
+    CARTS: (_ix("uq_customer", "customer_id", unique=True),),
+    WAREHOUSES: (),
+    STOCK: (_ix("uq_sku_warehouse", "sku", "warehouse_id", unique=True),),
+    RESERVATIONS: (_ix("ix_order", "order_id"), _ix("ix_expiry", "status", "expires_at")),
+    ORDERS: (
+        _ix("uq_number", "number", unique=True),
+        # orders placed without a key (null) are not compared with each other
+        _ix(
+            "uq_idempotency",
+            "customer_id",
+            "idempotency_key",
+            unique=True,
+            partial={"idempotency_key": {"$type": "string"}},
+        ),
+        _ix("ix_customer_newest", "customer_id", "-placed_at", "-_id"),
+        _ix("ix_newest", "-placed_at", "-_id"),
+    ),
+    PAYMENTS: (
+        _ix("uq_idempotency", "order_id", "idempotency_key", unique=True),
+        _ix("ix_provider_ref", "gateway", "provider_ref"),
+    ),
+    SHIPMENTS: (_ix("ix_order", "order_id", "created_at", "_id"),),
+    PROMOTIONS: (),
+    NOTIFICATIONS: (_ix("uq_provider_event", "provider", "event_id", unique=True),),
+    OUTBOX: (),
+    CONSUMERS: (),
+    DELIVERIES: (_ix("uq_consumer_event", "consumer", "event_id", unique=True),),
+    COUNTERS: (),
+    META: (),
+}
+
+#: The collections a backup holds and a restore replaces (counters and meta are the store's own).
+DATA_COLLECTIONS = tuple(name for name in COLLECTIONS if name not in (COUNTERS, META))
+
+#: Document validators: the database itself refuses stock that is negative or over-reserved,
+#: whatever writes it (this library, another program, a person in the shell).
+VALIDATORS: dict[str, Mapping[str, Any]] = {
+    STOCK: {
+        "on_hand": {"$type": ["int", "long"]},
+        "reserved": {"$type": ["int", "long"]},
+        "$expr": {"$and": [{"$gte": ["$reserved", 0]}, {"$lte": ["$reserved", "$on_hand"]}]},
+    },
+}
