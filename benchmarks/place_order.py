@@ -15,8 +15,9 @@ What is measured (issue #3, "Speed" and "Scale"):
   ``sqlite3`` or ``psycopg``, in the same database (its own ``floor_*`` tables) and on as many SKUs.
 
 The two alternate within every round (ours first in even rounds, the floor first in odd ones) so
-that the noise of a shared machine hits both; the figures are medians over the rounds, and
-``ours/floor`` is the median of the per-round ratios.
+that the noise of a shared machine hits both, and each round runs every process count in turn, so
+that a drift of the machine's speed does not favour one; the figures are medians over the rounds,
+and ``ours/floor`` is the median of the per-round ratios.
 
 SQL statements are counted with SQLAlchemy's ``before_cursor_execute`` event on the shop's engine
 (``shop.storage.engine``), per call and split by kind (an ``executemany`` counts once).
@@ -702,9 +703,10 @@ def main(argv: list[str] | None = None) -> int:
             figures: dict[str, Any] = {"info": backend.info(), "procs": {}}
             statements: dict[str, Counter[str]] = {}
             calls: Counter[str] = Counter()
-            for procs in procs_list:
-                rounds: list[dict[str, Any]] = []
-                for r in range(a.rounds):
+            # rounds outermost: a drift of the machine's speed hits every process count alike
+            by_procs: dict[int, list[dict[str, Any]]] = {procs: [] for procs in procs_list}
+            for r in range(a.rounds):
+                for procs in procs_list:
                     sides = ("ours", "floor") if r % 2 == 0 else ("floor", "ours")
                     one: dict[str, Any] = {}
                     for side in sides:
@@ -717,13 +719,14 @@ def main(argv: list[str] | None = None) -> int:
                         else:
                             one["floor"] = run_floor(backend.name, backend.floor_target, procs, cfg)
                     one["ratio"] = one["ours"]["orders_per_s"] / one["floor"]["orders_per_s"]
-                    rounds.append(one)
+                    by_procs[procs].append(one)
                     log(
                         a.json,
-                        f"[{backend.name}] procs {procs} round {r + 1}/{a.rounds}: ours "
+                        f"[{backend.name}] round {r + 1}/{a.rounds} procs {procs}: ours "
                         f"{one['ours']['orders_per_s']:.0f}/s, floor "
                         f"{one['floor']['orders_per_s']:.0f}/s ({one['ratio']:.2f})",
                     )
+            for procs, rounds in by_procs.items():
                 figures["procs"][str(procs)] = {
                     "ours": {
                         k: _median([x["ours"] for x in rounds], k)
