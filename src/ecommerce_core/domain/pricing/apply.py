@@ -59,8 +59,8 @@ def _price_group(state: CartState, members: list[Entry]) -> None:
         retry: set[CompiledRule] = set()
         clashed = False
         for piece in pieces:
-            if piece.parts and not taken.isdisjoint(piece.parts):
-                if not piece.per_line:
+            if not taken.isdisjoint(piece.lines):
+                if not piece.per_line and piece.kind == "goods":
                     retry.add(piece.rule)  # it may still fit on the lines the winner left
                 continue
             conflict = clash(state, piece.rule)
@@ -71,7 +71,7 @@ def _price_group(state: CartState, members: list[Entry]) -> None:
                 )
                 continue
             _apply(state, piece)
-            taken.update(piece.parts)
+            taken.update(piece.lines)
         todo = [
             e
             for e in members
@@ -89,7 +89,7 @@ def _price_group(state: CartState, members: list[Entry]) -> None:
 def _apply(state: CartState, piece: Piece) -> None:
     rule = piece.rule
     if piece.kind == "goods":
-        for index, amount in piece.parts.items():
+        for index, amount in piece.settle().items():
             line = state.lines[index]
             line.amount -= amount
             line.adjustments.append((rule, amount))

@@ -28,34 +28,37 @@ def prepare_lines(
     """Lines sorted by SKU, each at its resolved unit price: what every pricing starts from."""
     ordered = sorted(items, key=lambda item: item.sku)
     serving = prices.serving(context)
+    currency = context.currency
     lines = []
     for index, item in enumerate(ordered):
-        v.quantity(item.quantity)
-        if item.unit_price.amount < 0:
-            raise InvalidInput("a price cannot be negative", sku=item.sku)
-        if item.unit_price.currency != context.currency:
+        quantity, price = item.quantity, item.unit_price
+        if type(quantity) is not int or not 1 <= quantity <= v.MAX_QUANTITY:
+            v.quantity(quantity)  # raises, naming the field
+        if price.currency != currency:
             raise CurrencyMismatch(
-                f"{item.sku} is priced in {item.unit_price.currency}, the cart in {context.currency}",
-                sku=item.sku,
+                f"{item.sku} is priced in {price.currency}, the cart in {currency}", sku=item.sku
             )
+        if price.amount < 0:
+            raise InvalidInput("a price cannot be negative", sku=item.sku)
         if index and ordered[index - 1].sku == item.sku:
             raise InvalidInput("a cart holds each SKU on one line", sku=item.sku)
-        base = ItemFacts(
+        facts = ItemFacts(
             item.sku, item.product_id, item.category_ids, item.brand, item.tags, item.merchant_id
         )
-        resolved = prices.resolve(base, item.quantity, item.unit_price.amount, context, serving)
-        facts = attrs.evolve(base, on_sale=True) if resolved.source == "sale" else base
-        lines.append(
-            LineState(
-                index,
-                item,
-                facts,
-                item_keys(facts),
+        unit = list_unit = price.amount
+        source, list_id = "catalog", ""
+        if serving:
+            resolved = prices.resolve(facts, quantity, unit, context, serving)
+            unit, source, list_id, list_unit = (
                 resolved.unit,
                 resolved.source,
                 resolved.price_list_id,
                 resolved.list_unit,
             )
+            if source == "sale":
+                facts = attrs.evolve(facts, on_sale=True)
+        lines.append(
+            LineState(index, item, facts, item_keys(facts), unit, source, list_id, list_unit)
         )
     return lines
 
@@ -123,5 +126,9 @@ def coupon_entries(
             )
             continue
         rule = compile(applied, coupon, registry)
-        entries.append(Entry(rule, [ln.index for ln in lines if rule.scope.matches(ln.facts)]))
+        scope = rule.scope
+        if scope.everything and not scope.has_exclusions:
+            entries.append(Entry(rule, range(len(lines))))
+        else:
+            entries.append(Entry(rule, [ln.index for ln in lines if scope.matches(ln.facts)]))
     return entries, rejected

@@ -97,10 +97,16 @@ class PriceList:
     starts_at: datetime | None = attrs.field(default=None, converter=moment)
     ends_at: datetime | None = attrs.field(default=None, converter=moment)
     priority: int = 0
+    # worked out once: the percentage as a fraction, and whether the scope is everything
+    _ratio: tuple[int, int] | None = attrs.field(init=False, default=None, eq=False, repr=False)
+    _everything: bool = attrs.field(init=False, default=True, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if self.percent_off is not None:
-            p.percent({"percent": self.percent_off})
+            ratio = p.percent_ratio(p.percent({"percent": self.percent_off}))
+            object.__setattr__(self, "_ratio", ratio)
+        everything = self.scope.everything and not self.scope.has_exclusions
+        object.__setattr__(self, "_everything", everything)
         for breaks in self.prices.values():
             if any(b.price.currency != self.currency for b in breaks):
                 raise InvalidInput("a price list holds prices in its own currency", field="prices")
@@ -125,8 +131,9 @@ class PriceList:
         if breaks:
             reached = [b for b in breaks if b.min_quantity <= quantity]
             return reached[-1].price.amount if reached else None
-        if self.percent_off is not None and self.scope.matches(item):
-            return base - p.share(base, p.percent_ratio(self.percent_off))
+        ratio = self._ratio
+        if ratio is not None and (self._everything or self.scope.matches(item)):
+            return base - p.share(base, ratio)
         return None
 
 

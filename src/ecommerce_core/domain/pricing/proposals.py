@@ -20,7 +20,10 @@ __all__ = ["Piece", "clash", "propose"]
 
 
 class Piece:
-    __slots__ = ("kind", "parts", "payload", "per_line", "rule", "total")
+    """What one rule proposes: ``parts`` per line, and an amount still to ``spread`` over lines
+    by largest remainder (done only if the piece wins: most proposals lose)."""
+
+    __slots__ = ("kind", "lines", "parts", "payload", "per_line", "rule", "spread", "total")
 
     def __init__(
         self,
@@ -30,13 +33,32 @@ class Piece:
         per_line: bool,
         kind: str,
         payload: Any = None,
+        spread: tuple[int, list[int], list[int], list[str]] | None = None,
     ) -> None:
         self.rule, self.parts, self.total = rule, parts, total
         self.per_line, self.kind, self.payload = per_line, kind, payload
+        self.spread = spread
+        # the lines it would touch: what conflicts within a group are judged on; a shipping,
+        # points or gift piece takes its whole group (-1), so a group gives one of those
+        if kind != "goods":
+            self.lines: tuple[int, ...] = (-1,)
+        else:
+            self.lines = tuple(parts) if spread is None else (*parts, *spread[1])
 
     def order(self) -> tuple[int, int, str, str, int]:
-        first = next(iter(self.parts), -1)  # parts are built in line order
+        first = min(self.lines)
         return (-self.total, -self.rule.stacking.priority, self.rule.id, self.rule.code, first)
+
+    def settle(self) -> dict[int, int]:
+        """The discount per line, the spread amount allocated."""
+        if self.spread is not None:
+            amount, indexes, weights, keys = self.spread
+            parts = self.parts
+            for i, share in zip(indexes, allocate_units(amount, weights, keys), strict=True):
+                if share:
+                    parts[i] = parts.get(i, 0) + share
+            self.spread = None
+        return self.parts
 
 
 def clash(state: CartState, rule: CompiledRule) -> CompiledRule | None:
@@ -118,27 +140,29 @@ def _goods_pieces(
                 room = by_index[i].amount  # never more than the line costs now
                 parts[i] = amount if amount < room else room
     per_line = effect.per_line
+    total = sum(parts.values())
+    spread = None
     if effect.order > 0:
         per_line = False
-        indexes, weights, keys = [], [], []
-        for ln in lines:
-            room = ln.amount - parts.get(ln.index, 0)
-            if room > 0:
-                indexes.append(ln.index)
-                weights.append(room)
-                keys.append(ln.sku)
-        total = min(effect.order, sum(weights))
-        if total:
-            for i, share in zip(indexes, allocate_units(total, weights, keys), strict=True):
-                if share:
-                    parts[i] = parts.get(i, 0) + share
-    total = sum(parts.values())
+        if parts:
+            chosen = [ln for ln in lines if ln.amount - parts.get(ln.index, 0) > 0]
+            weights = [ln.amount - parts.get(ln.index, 0) for ln in chosen]
+        else:
+            chosen = [ln for ln in lines if ln.amount > 0]
+            weights = [ln.amount for ln in chosen]
+        amount = min(effect.order, sum(weights))
+        if amount:
+            spread = (amount, [ln.index for ln in chosen], weights, [ln.sku for ln in chosen])
+            total += amount
     if rule.max_discount is not None or rule.remaining_budget is not None:
         cap = _cap(rule, state.currency)
         if cap is None:
             state.reject(rule, "currency_mismatch")
             return []
         if total > cap:
+            if spread is not None:  # the capped amount is spread in proportion to the uncapped
+                parts = Piece(rule, parts, total, False, "goods", None, spread).settle()
+                spread = None
             order = sorted(parts)
             shares = allocate_units(
                 cap, [parts[i] for i in order], [by_index[i].sku for i in order]
@@ -150,7 +174,7 @@ def _goods_pieces(
         return []
     if per_line:
         return [Piece(rule, {i: a}, a, True, "goods") for i, a in parts.items()]
-    return [Piece(rule, parts, total, False, "goods")]
+    return [Piece(rule, parts, total, False, "goods", None, spread)]
 
 
 def _other_pieces(state: CartState, rule: CompiledRule, effect: Effect) -> list[Piece]:

@@ -184,8 +184,12 @@ class RuleView:
         self._cart: Sequence[LineView] | None = None
         self.context = context
         self.currency = context.currency
-        self.amount = sum(line.amount for line in lines)
-        self.quantity = sum(line.quantity for line in lines)
+        amount = quantity = 0
+        for line in lines:
+            amount += line.amount
+            quantity += line.quantity
+        self.amount = amount
+        self.quantity = quantity
         self.shipping_fee = shipping_fee
         self.stock = stock
 
@@ -197,7 +201,7 @@ class RuleView:
         return self._cart
 
 
-@attrs.frozen(slots=True)
+@attrs.define(slots=True)
 class Effect:
     """What a benefit gives. Amounts are minor units; the engine caps and allocates them.
 
