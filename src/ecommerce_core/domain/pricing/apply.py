@@ -38,20 +38,24 @@ def _price_group(state: CartState, members: list[Entry]) -> None:
     todo = members
     for _ in range(len(members) + 1):
         pieces: list[Piece] = []
-        best: dict[int, tuple[tuple[int, int, str, str], Piece]] = {}
+        best: dict[int, tuple[tuple[int, int, str, str], CompiledRule, int]] = {}
         for entry in todo:
             for piece in propose(state, entry):
                 if not piece.per_line:
                     pieces.append(piece)
                     continue
-                # a line-by-line piece can only win its line if it is that line's best
-                (line,) = piece.parts
+                # a line-by-line proposal wins a line only if it is that line's best
                 rule = piece.rule
-                key = (-piece.total, -rule.stacking.priority, rule.id, rule.code)
-                held = best.get(line)
-                if held is None or key < held[0]:
-                    best[line] = (key, piece)
-        pieces += [piece for _, piece in best.values()]
+                rank, rid, code = -rule.stacking.priority, rule.id, rule.code
+                for line, amount in piece.parts.items():
+                    key = (-amount, rank, rid, code)
+                    held = best.get(line)
+                    if held is None or key < held[0]:
+                        best[line] = (key, rule, amount)
+        pieces += [
+            Piece(rule, {line: amount}, amount, True, "goods")
+            for line, (_, rule, amount) in best.items()
+        ]
         if not pieces:
             break
         pieces.sort(key=Piece.order)

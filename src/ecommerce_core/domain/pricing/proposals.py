@@ -172,9 +172,8 @@ def _goods_pieces(
     if total == 0:
         state.reject(rule, "no_discount")
         return []
-    if per_line:
-        return [Piece(rule, {i: a}, a, True, "goods") for i, a in parts.items()]
-    return [Piece(rule, parts, total, False, "goods", None, spread)]
+    # line-by-line parts stay together here; the group takes each line's best of them
+    return [Piece(rule, parts, total, per_line, "goods", None, spread)]
 
 
 def _other_pieces(state: CartState, rule: CompiledRule, effect: Effect) -> list[Piece]:
