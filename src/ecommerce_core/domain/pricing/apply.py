@@ -36,6 +36,7 @@ def price_phases(state: CartState, entries: Sequence[Entry], phases: Sequence[in
 
 def _price_group(state: CartState, members: list[Entry]) -> None:
     todo = members
+    given_away: set[int] = set()  # lines the group has given away so far
     for _ in range(len(members) + 1):
         pieces: list[Piece] = []
         best: dict[int, tuple[tuple[int, int, str, str], CompiledRule, int]] = {}
@@ -76,11 +77,14 @@ def _price_group(state: CartState, members: list[Entry]) -> None:
                 continue
             _apply(state, piece)
             taken.update(piece.lines)
+        given_away |= taken
+        # a rule whose every line the group gave away has nothing left to try for
         todo = [
             e
             for e in members
             if e.rule not in state.rejected
             and (clashed or (e.rule in retry and e.rule not in state.applied_set))
+            and not given_away.issuperset(e.matched)
         ]
         if not todo:
             break
