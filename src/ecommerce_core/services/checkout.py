@@ -12,8 +12,7 @@ from ecommerce_core.domain import validation as v
 from ecommerce_core.domain.cart import Cart
 from ecommerce_core.domain.catalog import Product
 from ecommerce_core.domain.errors import AlreadyExists, EmptyCart, InvalidInput, UnknownSku
-from ecommerce_core.domain.inventory import Reservation, StockLevel, plan_reservation
-from ecommerce_core.domain.money import Money
+from ecommerce_core.domain.inventory import Reservation, plan_reservation
 from ecommerce_core.domain.orders import Address, Order, OrderLine, OrderStatus, StatusChange
 from ecommerce_core.domain.pricing import CouponChoice, PriceBreakdown
 from ecommerce_core.domain.security import Permission, Principal, require
@@ -22,6 +21,8 @@ from ecommerce_core.services.context import ServiceContext
 from ecommerce_core.services.quotes import (
     best_for,
     codes_from,
+    gift_lines,
+    gifts_in_stock,
     price_for,
     refuse_unapplied,
     take_uses,
@@ -148,7 +149,7 @@ class CheckoutService:
                     )
                     for line in pricing.lines
                 )
-                + _gift_lines({g.sku: g.quantity for g in pricing.gifts}, gifts, pricing.currency),
+                + gift_lines({g.sku: g.quantity for g in pricing.gifts}, gifts, pricing.currency),
                 subtotal=pricing.subtotal,
                 discount=pricing.discount,
                 shipping=pricing.shipping,
@@ -170,11 +171,11 @@ class CheckoutService:
                 uow.carts.save(cart.emptied(now))
             demand = {line.sku: line.quantity for line in pricing.lines}
             levels = uow.stock.for_skus(sorted({*demand, *gifts}), for_update=True)
-            given = _gifts_in_stock(pricing, demand, levels)
+            given = gifts_in_stock(pricing, demand, levels)
             if given != {g.sku: g.quantity for g in pricing.gifts}:
                 # a gift's stock went meanwhile: the order keeps the gifts there are, nothing more
                 kept = order.lines[: len(pricing.lines)]
-                order = attrs.evolve(order, lines=kept + _gift_lines(given, gifts, order.currency))
+                order = attrs.evolve(order, lines=kept + gift_lines(given, gifts, order.currency))
                 uow.orders.update(order)
             for sku, quantity in given.items():
                 demand[sku] = demand.get(sku, 0) + quantity  # INV-3: summed per SKU
@@ -248,31 +249,3 @@ class CheckoutService:
         return price_for(
             self._ctx, uow, cart, customer_id, codes=codes, address=address, products=products
         )
-
-
-def _gifts_in_stock(
-    pricing: PriceBreakdown, bought: Mapping[str, int], levels: Sequence[StockLevel]
-) -> dict[str, int]:
-    """The gifts as far as the locked stock allows once the bought units are held."""
-    free: dict[str, int] = {}
-    for level in levels:
-        free[level.sku] = free.get(level.sku, 0) + level.available
-    given: dict[str, int] = {}
-    for gift in pricing.gifts:
-        left = free.get(gift.sku, 0) - bought.get(gift.sku, 0) - given.get(gift.sku, 0)
-        if left > 0:
-            given[gift.sku] = given.get(gift.sku, 0) + min(left, gift.quantity)
-    return given
-
-
-def _gift_lines(
-    gifts: Mapping[str, int], products: Mapping[str, Product], currency: str
-) -> tuple[OrderLine, ...]:
-    zero = Money.zero(currency)
-    return tuple(
-        OrderLine(
-            sku, products[sku].id, f"{products[sku].label(sku)} (gift)", quantity, zero, zero, zero
-        )
-        for sku, quantity in sorted(gifts.items())
-        if sku in products and quantity > 0
-    )

@@ -4,14 +4,16 @@ conditional updates when an order is placed (PROMISES CPN-1)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from ecommerce_core.domain.cart import Cart
 from ecommerce_core.domain.catalog import Product
 from ecommerce_core.domain.errors import Conflict, InvalidInput
-from ecommerce_core.domain.orders import Address
+from ecommerce_core.domain.inventory import StockLevel
+from ecommerce_core.domain.money import Money
+from ecommerce_core.domain.orders import Address, OrderLine
 from ecommerce_core.domain.pricing import (
     AppliedCode,
     Buyer,
@@ -24,7 +26,16 @@ from ecommerce_core.domain.pricing import (
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext, priceable_items
 
-__all__ = ["best_for", "codes_from", "price_for", "refuse_unapplied", "region_of", "take_uses"]
+__all__ = [
+    "best_for",
+    "codes_from",
+    "gift_lines",
+    "gifts_in_stock",
+    "price_for",
+    "refuse_unapplied",
+    "region_of",
+    "take_uses",
+]
 
 MAX_CODES = 20
 #: Reasons that mean "someone else took it" rather than "this cart does not qualify".
@@ -189,3 +200,31 @@ def take_uses(uow: UnitOfWork, pricing: PriceBreakdown, customer_id: str, now: d
         limit = coupon.per_customer_limit
         if not uow.coupons.take_customer_use(coupon_id, customer_id, code, limit, now):
             raise Conflict("a coupon has no use left", reasons={code: "customer_limit_reached"})
+
+
+def gifts_in_stock(
+    pricing: PriceBreakdown, bought: Mapping[str, int], levels: Sequence[StockLevel]
+) -> dict[str, int]:
+    """The gifts as far as the locked stock allows once the bought units are held."""
+    free: dict[str, int] = {}
+    for level in levels:
+        free[level.sku] = free.get(level.sku, 0) + level.available
+    given: dict[str, int] = {}
+    for gift in pricing.gifts:
+        left = free.get(gift.sku, 0) - bought.get(gift.sku, 0) - given.get(gift.sku, 0)
+        if left > 0:
+            given[gift.sku] = given.get(gift.sku, 0) + min(left, gift.quantity)
+    return given
+
+
+def gift_lines(
+    gifts: Mapping[str, int], products: Mapping[str, Product], currency: str
+) -> tuple[OrderLine, ...]:
+    zero = Money.zero(currency)
+    return tuple(
+        OrderLine(
+            sku, products[sku].id, f"{products[sku].label(sku)} (gift)", quantity, zero, zero, zero
+        )
+        for sku, quantity in sorted(gifts.items())
+        if sku in products and quantity > 0
+    )
