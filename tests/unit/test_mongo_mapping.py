@@ -45,7 +45,17 @@ from ecommerce_core.domain.inventory import (
 from ecommerce_core.domain.money import CURRENCY_EXPONENTS
 from ecommerce_core.domain.orders import Address, Order, OrderLine, OrderStatus, StatusChange
 from ecommerce_core.domain.payments import Payment, PaymentStatus, Refund, RefundStatus
-from ecommerce_core.domain.pricing import Benefit, Condition, Promotion, Scope, StackingPolicy
+from ecommerce_core.domain.pricing import (
+    Benefit,
+    Condition,
+    Coupon,
+    CouponClaim,
+    CouponCode,
+    CouponKind,
+    Promotion,
+    Scope,
+    StackingPolicy,
+)
 from ecommerce_core.domain.security import Role
 from ecommerce_core.domain.shipping import Shipment, TrackingEvent, TrackingStatus
 from ecommerce_mongo import mapping as m
@@ -285,6 +295,48 @@ def promotions(draw: st.DrawFn) -> Promotion:
     )
 
 
+@st.composite
+def coupons(draw: st.DrawFn) -> Coupon:
+    kind = draw(st.sampled_from(CouponKind))
+    scope = draw(scopes)
+    if kind is CouponKind.CATEGORY:  # a category coupon names its categories
+        scope = attrs.evolve(scope, category_ids=draw(st.frozensets(ids, min_size=1, max_size=2)))
+    if kind is CouponKind.MERCHANT:  # and a merchant coupon its merchant
+        scope = attrs.evolve(scope, merchant_ids=draw(st.frozensets(ids, min_size=1, max_size=2)))
+    starts = draw(st.none() | moments)
+    ends = draw(st.none() | st.timedeltas(timedelta(seconds=1), timedelta(days=400)))
+    limits = st.none() | st.integers(0, 10**6)
+    return Coupon(
+        id=draw(ids),
+        name=draw(names),
+        kind=kind,
+        benefit=draw(benefits),
+        scope=scope,
+        min_spend=draw(st.none() | st.builds(Money, amounts, currencies)),
+        condition=draw(st.none() | conditions),
+        starts_at=starts,
+        ends_at=None if starts is None or ends is None else starts + ends,
+        active=draw(st.booleans()),
+        usage_limit=draw(limits),
+        per_customer_limit=draw(limits),
+        requires_claim=draw(st.booleans()),
+        stacking=draw(stackings),
+        used=draw(st.integers(0, 10**6)),
+    )
+
+
+coupon_codes = st.from_regex(r"[A-Z0-9][A-Z0-9-]{2,31}", fullmatch=True)
+codes = st.builds(CouponCode, coupon_codes, ids, st.none() | ids, st.booleans())
+claims = st.builds(
+    CouponClaim,
+    ids,
+    ids,
+    coupon_codes,
+    st.integers(0, 10**6),
+    st.booleans(),
+    st.none() | moments,
+)
+
 events = st.one_of(
     st.builds(
         ev.OrderPlaced,
@@ -326,6 +378,9 @@ ROUND_TRIPS: list[tuple[str, Any, Any, Any]] = [
     ("payment", payments(), m.payment_to_doc, m.payment_from_doc),
     ("shipment", shipments, m.shipment_to_doc, m.shipment_from_doc),
     ("promotion", promotions(), m.promotion_to_doc, m.promotion_from_doc),
+    ("coupon", coupons(), m.coupon_to_doc, m.coupon_from_doc),
+    ("coupon code", codes, m.code_to_doc, m.code_from_doc),
+    ("coupon claim", claims, m.claim_to_doc, m.claim_from_doc),
 ]
 
 
@@ -371,6 +426,29 @@ def test_the_contract_builders_round_trip_through_bson() -> None:
         (b.payment(), m.payment_to_doc, m.payment_from_doc),
     ]:
         assert from_doc(_through_bson(to_doc(obj))) == obj
+
+
+def test_the_pricing_contracts_promotions_and_coupons_round_trip_through_bson() -> None:
+    from tests.contract import test_pricing_storage as pricing
+
+    claim = CouponClaim("cpn_1", "cus_1", "SAVE10", 0, True, b.T0)
+    code = CouponCode("ONE-A2B3", "cpn_1", "cus_2", personal=True)
+    for obj, to_doc, from_doc in [
+        (pricing.FULL_REDUCTION, m.promotion_to_doc, m.promotion_from_doc),
+        (pricing.PERCENT, m.promotion_to_doc, m.promotion_from_doc),
+        (pricing.COUPON, m.coupon_to_doc, m.coupon_from_doc),
+        (code, m.code_to_doc, m.code_from_doc),
+        (claim, m.claim_to_doc, m.claim_from_doc),
+    ]:
+        assert from_doc(_through_bson(to_doc(obj))) == obj
+
+
+def test_a_wallet_row_read_back_with_the_servers_id_is_named_by_coupon_and_customer() -> None:
+    doc = {"_id": object(), **m.claim_to_doc(CouponClaim("cpn_1", "cus_1", "SAVE10"))}
+    assert m.claim_from_doc(doc) == CouponClaim("cpn_1", "cus_1", "SAVE10")
+    with pytest.raises(CorruptData) as caught:
+        m.claim_from_doc({**doc, "used": "1"})
+    assert "cpn_1" in caught.value.message and "cus_1" in caught.value.message
 
 
 @given(moments, moments)
@@ -458,6 +536,18 @@ def _stock(sku: str, on_hand: int, reserved: int) -> dict[str, Any]:
 
 
 _PRODUCT = m.product_to_doc(b.product())
+_COUPON = m.coupon_to_doc(
+    Coupon(
+        "cpn_1",
+        "Electronics 10% off",
+        "category",
+        Benefit("percent_off", {"percent": "10"}),
+        scope=Scope(category_ids={"cat_1"}),
+        usage_limit=2,
+    )
+)
+_CODE = m.code_to_doc(CouponCode("SAVE10", "cpn_1"))
+_CLAIM = m.claim_to_doc(CouponClaim("cpn_1", "cus_1", "SAVE10", 1, True, b.T0))
 
 
 @pytest.mark.parametrize(
@@ -507,6 +597,37 @@ _PRODUCT = m.product_to_doc(b.product())
             m.reservation_from_doc,
             _edited(m.reservation_to_doc(b.reservation()), "status", "held"),
             "res_1",
+        ),
+        _case(
+            "an unknown coupon kind", m.coupon_from_doc, _edited(_COUPON, "kind", "vip"), "cpn_1"
+        ),
+        _case(
+            "a category coupon without categories",
+            m.coupon_from_doc,
+            _edited(_COUPON, "scope.category_ids", []),
+            "cpn_1",
+        ),
+        _case("a coupon's uses as text", m.coupon_from_doc, _edited(_COUPON, "used", "1"), "cpn_1"),
+        _case(
+            "a coupon without a benefit",
+            m.coupon_from_doc,
+            _edited(_COUPON, "benefit", None),
+            "cpn_1",
+        ),
+        _case("a lower-case code", m.code_from_doc, _edited(_CODE, "_id", "save10"), "save10"),
+        _case(
+            "a code's owner as a number",
+            m.code_from_doc,
+            _edited(_CODE, "customer_id", 7),
+            "SAVE10",
+        ),
+        _case("a wallet's negative uses", m.claim_from_doc, _edited(_CLAIM, "used", -1), "cus_1"),
+        _case("a wallet's uses as true", m.claim_from_doc, _edited(_CLAIM, "used", True), "cus_1"),
+        _case(
+            "a wallet's time without microseconds",
+            m.claim_from_doc,
+            _edited(_CLAIM, "claimed_at", "2026-03-01T08:30:15Z"),
+            "cus_1",
         ),
         _case(
             "an unknown event",
@@ -608,9 +729,27 @@ def test_the_unique_indexes_are_the_backstops_the_sql_schema_has() -> None:
         ("ec_processed_notifications", ("provider", "event_id")),
         ("ec_outbox_deliveries", ("consumer", "event_id")),
         ("ec_stock_levels", ("sku", "warehouse_id")),
+        # one wallet row per (coupon, customer); codes are unique as the _id of ec_coupon_codes
+        ("ec_coupon_claims", ("coupon_id", "customer_id")),
     }
     (keyed,) = [ix for ix in schema.COLLECTIONS["ec_orders"] if ix.name == "uq_idempotency"]
     assert keyed.partial == {"idempotency_key": {"$type": "string"}}  # orders without a key
+
+
+def test_a_backup_covers_every_kind_and_a_restore_clears_every_collection() -> None:
+    pytest.importorskip("pymongo")
+    from ecommerce_core.archive import KINDS
+    from ecommerce_mongo import archive
+
+    # aggregates by _id; the rest (stock, wallets, notifications, outbox, deliveries) by hand
+    by_hand = {"stock", "coupon_claims", "notifications", "outbox", "deliveries"}
+    assert set(archive._AGGREGATES) | by_hand == set(KINDS)
+    assert {
+        "ec_promotions",
+        "ec_coupons",
+        "ec_coupon_codes",
+        "ec_coupon_claims",
+    } <= set(schema.DATA_COLLECTIONS)
 
 
 def test_the_plugin_offers_mongodb_urls_without_importing_pymongo() -> None:

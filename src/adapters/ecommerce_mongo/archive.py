@@ -18,7 +18,7 @@ from ecommerce_mongo import mapping as m
 from ecommerce_mongo import schema as s
 from ecommerce_mongo.mapping import Doc
 from ecommerce_mongo.outbox import raise_counter
-from ecommerce_mongo.repositories import BY_ID, find_all
+from ecommerce_mongo.repositories import BY_ID, CLAIMS_ORDER, find_all
 from ecommerce_mongo.session import Session
 
 __all__ = ["MongoArchive"]
@@ -31,6 +31,8 @@ _AGGREGATES: dict[str, tuple[str, Callable[[Doc], Any], Callable[[Any], Doc]]] =
     "customers": (s.CUSTOMERS, m.customer_from_doc, m.customer_to_doc),
     "carts": (s.CARTS, m.cart_from_doc, m.cart_to_doc),
     "promotions": (s.PROMOTIONS, m.promotion_from_doc, m.promotion_to_doc),
+    "coupons": (s.COUPONS, m.coupon_from_doc, m.coupon_to_doc),
+    "coupon_codes": (s.COUPON_CODES, m.code_from_doc, m.code_to_doc),
     "reservations": (s.RESERVATIONS, m.reservation_from_doc, m.reservation_to_doc),
     "orders": (s.ORDERS, m.order_from_doc, m.order_to_doc),
     "payments": (s.PAYMENTS, m.payment_from_doc, m.payment_to_doc),
@@ -58,6 +60,10 @@ class MongoArchive:
         data["categories"] = parents_first(data["categories"])
         data["stock"] = [
             m.stock_from_doc(d) for d in self._all(s.STOCK, [("sku", 1), ("warehouse_id", 1)])
+        ]
+        # wallets have no _id of ours: in (coupon, customer) order, as every backend dumps them
+        data["coupon_claims"] = [
+            m.claim_from_doc(d) for d in self._all(s.COUPON_CLAIMS, CLAIMS_ORDER)
         ]
         data["notifications"] = [
             m.notification_from_doc(d)
@@ -88,6 +94,9 @@ class MongoArchive:
         for kind, (name, _, write) in _AGGREGATES.items():
             self._insert(name, [write(item) for item in data.get(kind, ())])
         self._insert(s.STOCK, [m.stock_to_doc(level) for level in data.get("stock", ())])
+        self._insert(
+            s.COUPON_CLAIMS, [m.claim_to_doc(claim) for claim in data.get("coupon_claims", ())]
+        )
         self._insert(
             s.NOTIFICATIONS,
             [{"provider": p, "event_id": e} for p, e in data.get("notifications", ())],

@@ -23,6 +23,7 @@ __all__ = [
     "boolean",
     "canonical",
     "currency",
+    "data",
     "docs",
     "get",
     "guard",
@@ -65,7 +66,13 @@ def guard(what: str, key: object) -> Iterator[None]:
         ) from exc
 
 
-def canonical(what: str, d: Mapping[str, Any], obj: T, to_doc: Callable[[T], Doc]) -> T:
+def canonical(
+    what: str,
+    d: Mapping[str, Any],
+    obj: T,
+    to_doc: Callable[[T], Doc],
+    key: object = None,
+) -> T:
     """``obj`` if writing it back gives the stored fields exactly; CorruptData otherwise.
 
     The domain's converters normalise (a SKU is upper-cased, text is stripped): a document edited
@@ -73,7 +80,8 @@ def canonical(what: str, d: Mapping[str, Any], obj: T, to_doc: Callable[[T], Doc
     """
     changed = sorted(k for k, v in to_doc(obj).items() if k not in d or d[k] != v)
     if changed:
-        key = d.get("_id", (d.get("sku"), d.get("warehouse_id")))
+        if key is None:
+            key = d.get("_id", (d.get("sku"), d.get("warehouse_id")))
         raise CorruptData(
             f"the stored {what} {key} is not in the form this library writes: {', '.join(changed)}",
             what=what,
@@ -218,6 +226,14 @@ def opt_money(d: Mapping[str, Any], key: str) -> Money | None:
 def opt_data(d: Mapping[str, Any], key: str) -> dict[str, Any] | None:
     data = opt_doc(d, key)
     return None if data is None else plain(data)
+
+
+def data(d: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """A document that must be there (a coupon's benefit, scope, stacking), as plain data."""
+    found = opt_data(d, key)
+    if found is None:
+        raise TypeError(f"{key} is not a document")
+    return found
 
 
 def plain(value: Any) -> Any:

@@ -30,6 +30,10 @@ from ecommerce_core.domain.payments import Payment, PaymentStatus, Refund, Refun
 from ecommerce_core.domain.pricing import (
     Benefit,
     Condition,
+    Coupon,
+    CouponClaim,
+    CouponCode,
+    CouponKind,
     Promotion,
     Scope,
     StackingPolicy,
@@ -45,6 +49,12 @@ __all__ = [
     "cart_to_doc",
     "category_from_doc",
     "category_to_doc",
+    "claim_from_doc",
+    "claim_to_doc",
+    "code_from_doc",
+    "code_to_doc",
+    "coupon_from_doc",
+    "coupon_to_doc",
     "customer_from_doc",
     "customer_to_doc",
     "delivery_from_doc",
@@ -492,6 +502,101 @@ def promotion_from_doc(d: Mapping[str, Any]) -> Promotion:
             kind=f.text(d, "kind"),
         )
     return f.canonical("promotion", d, p, promotion_to_doc)
+
+
+# -- coupons, their codes and the customers' wallets ----------------------------------------
+def coupon_to_doc(c: Coupon) -> Doc:
+    return {
+        "_id": c.id,
+        "name": c.name,
+        "kind": c.kind.value,
+        "benefit": f.plain(c.benefit.to_data()),
+        "scope": f.plain(c.scope.to_data()),
+        "condition": None if c.condition is None else f.plain(c.condition.to_data()),
+        "stacking": f.plain(c.stacking.to_data()),
+        "min_spend": f.money_doc(c.min_spend),
+        "starts_at": f.opt_time_text(c.starts_at),
+        "ends_at": f.opt_time_text(c.ends_at),
+        "active": c.active,
+        "usage_limit": c.usage_limit,
+        "per_customer_limit": c.per_customer_limit,
+        "requires_claim": c.requires_claim,
+        # the count the conditional update keeps (used < usage_limit)
+        "used": c.used,
+    }
+
+
+def coupon_from_doc(d: Mapping[str, Any]) -> Coupon:
+    with f.guard("coupon", d.get("_id")):
+        condition = f.opt_data(d, "condition")
+        c = Coupon(
+            id=f.text(d, "_id"),
+            name=f.text(d, "name"),
+            kind=CouponKind(f.text(d, "kind")),
+            benefit=Benefit.from_data(f.data(d, "benefit")),
+            scope=Scope.from_data(f.data(d, "scope")),
+            min_spend=f.opt_money(d, "min_spend"),
+            condition=None if condition is None else Condition.from_data(condition),
+            starts_at=f.opt_time(d, "starts_at"),
+            ends_at=f.opt_time(d, "ends_at"),
+            active=f.boolean(d, "active"),
+            usage_limit=f.opt_whole(d, "usage_limit"),
+            per_customer_limit=f.opt_whole(d, "per_customer_limit"),
+            requires_claim=f.boolean(d, "requires_claim"),
+            stacking=StackingPolicy.from_data(f.data(d, "stacking")),
+            used=f.whole(d, "used"),
+        )
+    return f.canonical("coupon", d, c, coupon_to_doc)
+
+
+def code_to_doc(c: CouponCode) -> Doc:
+    # the code is the _id: unique across every coupon
+    return {
+        "_id": c.code,
+        "coupon_id": c.coupon_id,
+        "customer_id": c.customer_id,
+        "personal": c.personal,
+    }
+
+
+def code_from_doc(d: Mapping[str, Any]) -> CouponCode:
+    with f.guard("coupon code", d.get("_id")):
+        c = CouponCode(
+            f.text(d, "_id"),
+            f.text(d, "coupon_id"),
+            f.opt_text(d, "customer_id"),
+            f.boolean(d, "personal"),
+        )
+    return f.canonical("coupon code", d, c, code_to_doc)
+
+
+def claim_to_doc(c: CouponClaim) -> Doc:
+    # no _id of ours: one claim per (coupon, customer) is a unique index
+    return {
+        "coupon_id": c.coupon_id,
+        "customer_id": c.customer_id,
+        "code": c.code,
+        "used": c.used,
+        "claimed": c.claimed,
+        "claimed_at": f.opt_time_text(c.claimed_at),
+    }
+
+
+def claim_from_doc(d: Mapping[str, Any]) -> CouponClaim:
+    key = (d.get("coupon_id"), d.get("customer_id"))
+    with f.guard("coupon claim", key):
+        used = f.whole(d, "used")
+        if used < 0:
+            raise ValueError("used is negative")
+        c = CouponClaim(
+            f.text(d, "coupon_id"),
+            f.text(d, "customer_id"),
+            f.text(d, "code"),
+            used,
+            f.boolean(d, "claimed"),
+            f.opt_time(d, "claimed_at"),
+        )
+    return f.canonical("coupon claim", d, c, claim_to_doc, key)
 
 
 # -- the outbox ------------------------------------------------------------------------------

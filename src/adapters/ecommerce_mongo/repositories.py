@@ -23,7 +23,7 @@ from ecommerce_core.domain.inventory import (
 )
 from ecommerce_core.domain.orders import Order
 from ecommerce_core.domain.payments import Payment
-from ecommerce_core.domain.pricing import Promotion
+from ecommerce_core.domain.pricing import Coupon, CouponClaim, CouponCode, Promotion
 from ecommerce_core.domain.shipping import Shipment
 from ecommerce_mongo import mapping as m
 from ecommerce_mongo import schema as s
@@ -36,6 +36,7 @@ _STOCK_ORDER: Sort = [("sku", 1), ("warehouse_id", 1)]
 _NEWEST: Sort = [("placed_at", -1), ("_id", -1)]
 _OLDEST: Sort = [("created_at", 1), ("_id", 1)]
 _EXPIRY: Sort = [("expires_at", 1), ("_id", 1)]
+CLAIMS_ORDER: Sort = [("coupon_id", 1), ("customer_id", 1)]
 
 
 def find_all(
@@ -351,14 +352,151 @@ class MongoShipments(_Repo):
         self._replace(m.shipment_to_doc(shipment), "shipment")
 
 
+def _no_limit(field: str) -> dict[str, Any]:
+    """True when ``field`` is null: no limit (an aggregation expression, for ``$expr``)."""
+    return {"$eq": [{"$ifNull": [field, None]}, None]}
+
+
+#: ``used < usage_limit``, or no limit: the guard of every use taken (PROMISES CPN-1)
+_USE_LEFT = {"$or": [_no_limit("$usage_limit"), {"$lt": ["$used", "$usage_limit"]}]}
+
+
 class MongoPromotions(_Repo):
+    """Promotions; ``used`` and ``discount_given`` change only by one guarded ``$inc``."""
+
     collection = s.PROMOTIONS
 
     def add(self, promotion: Promotion) -> None:
         self._insert(m.promotion_to_doc(promotion))
 
+    def get(self, promotion_id: str) -> Promotion | None:
+        d = self._get(promotion_id)
+        return None if d is None else m.promotion_from_doc(d)
+
     def list(self) -> list[Promotion]:
         return [m.promotion_from_doc(d) for d in self._all({}, BY_ID)]
+
+    def set_active(self, promotion_id: str, active: bool) -> None:
+        done = self._tx.write(
+            self._col.update_one, {"_id": promotion_id}, {"$set": {"active": active}}
+        )
+        if done.matched_count == 0:
+            raise NotFound("no such promotion", id=promotion_id)
+
+    def take_use(self, promotion_id: str, discount: int) -> bool:
+        # one conditional update, never read-then-write: of two units of work taking the last
+        # use (or the last of the budget), the filter matches for one only (CPN-1)
+        guard = {
+            "$and": [
+                _USE_LEFT,
+                {
+                    "$or": [
+                        _no_limit("$budget"),
+                        {"$lte": [{"$add": ["$discount_given", discount]}, "$budget.amount"]},
+                    ]
+                },
+            ]
+        }
+        done = self._tx.write(
+            self._col.update_one,
+            {"_id": promotion_id, "$expr": guard},
+            {"$inc": {"used": 1, "discount_given": discount}},
+        )
+        return done.modified_count == 1
+
+
+class MongoCoupons:
+    """Coupons, their codes and the customers' wallets, in three collections. Counts change only
+    by conditional updates (a filter that says whether a use is left, and ``$inc``)."""
+
+    def __init__(self, db: Database[Doc], tx: Session) -> None:
+        self._coupons: Collection[Doc] = db[s.COUPONS]
+        self._codes: Collection[Doc] = db[s.COUPON_CODES]
+        self._claims: Collection[Doc] = db[s.COUPON_CLAIMS]
+        self._tx = tx
+
+    def _one(self, col: Collection[Doc], query: Mapping[str, Any]) -> Doc | None:
+        return self._tx.read(col.find_one, query)
+
+    def _all(self, col: Collection[Doc], query: Mapping[str, Any], sort: Sort) -> list[Doc]:
+        return self._tx.read(find_all, col, query, sort)
+
+    def add(self, coupon: Coupon) -> None:
+        self._tx.write(self._coupons.insert_one, m.coupon_to_doc(coupon))
+
+    def get(self, coupon_id: str) -> Coupon | None:
+        d = self._one(self._coupons, {"_id": coupon_id})
+        return None if d is None else m.coupon_from_doc(d)
+
+    def add_codes(self, codes: Sequence[CouponCode]) -> None:
+        # the code is the _id: a taken code (or one twice in the batch) is a duplicate key
+        if codes:
+            self._tx.write(self._codes.insert_many, [m.code_to_doc(c) for c in codes])
+
+    def get_code(self, code: str) -> CouponCode | None:
+        d = self._one(self._codes, {"_id": code})
+        return None if d is None else m.code_from_doc(d)
+
+    def codes(self, coupon_id: str) -> list[CouponCode]:
+        return [m.code_from_doc(d) for d in self._all(self._codes, {"coupon_id": coupon_id}, BY_ID)]
+
+    def bind_code(self, code: str, customer_id: str) -> bool:
+        # conditional: of two customers claiming one personal code, the filter matches for one
+        done = self._tx.write(
+            self._codes.update_one,
+            {"_id": code, "personal": True, "customer_id": None},
+            {"$set": {"customer_id": customer_id}},
+        )
+        return done.modified_count == 1
+
+    def add_claim(self, claim: CouponClaim) -> None:
+        # the unique index on (coupon_id, customer_id) refuses a second claim
+        self._tx.write(self._claims.insert_one, m.claim_to_doc(claim))
+
+    def claim_of(self, coupon_id: str, customer_id: str) -> CouponClaim | None:
+        d = self._one(self._claims, {"coupon_id": coupon_id, "customer_id": customer_id})
+        return None if d is None else m.claim_from_doc(d)
+
+    def claims_of(self, customer_id: str) -> list[CouponClaim]:
+        found = self._all(self._claims, {"customer_id": customer_id}, CLAIMS_ORDER)
+        return [m.claim_from_doc(d) for d in found]
+
+    def take_use(self, coupon_id: str) -> bool:
+        done = self._tx.write(
+            self._coupons.update_one,
+            {"_id": coupon_id, "$expr": _USE_LEFT},
+            {"$inc": {"used": 1}},
+        )
+        return done.modified_count == 1
+
+    def take_customer_use(
+        self, coupon_id: str, customer_id: str, code: str, limit: int | None, at: datetime
+    ) -> bool:
+        key = {"coupon_id": coupon_id, "customer_id": customer_id}
+        fresh = {"code": code, "claimed": False, "claimed_at": m.time_to_text(at)}
+        if limit is None:
+            # no limit: one upsert counts the use, creating the wallet row unclaimed if need be
+            self._tx.write(
+                self._claims.update_one,
+                key,
+                {"$inc": {"used": 1}, "$setOnInsert": fresh},
+                upsert=True,
+            )
+            return True
+        # the wallet row, created unclaimed if there is none (an upsert on the unique index:
+        # a concurrent twin conflicts, never doubles it); then the guarded $inc. Not one upsert
+        # with the guard in its filter: on a row at its limit that would insert a duplicate key,
+        # which aborts the whole transaction
+        self._tx.write(
+            self._claims.update_one, key, {"$setOnInsert": {**fresh, "used": 0}}, upsert=True
+        )
+        done = self._tx.write(
+            self._claims.update_one, {**key, "used": {"$lt": limit}}, {"$inc": {"used": 1}}
+        )
+        return done.modified_count == 1
+
+    def list(self) -> list[Coupon]:
+        return [m.coupon_from_doc(d) for d in self._all(self._coupons, {}, BY_ID)]
 
 
 class MongoNotifications(_Repo):

@@ -21,7 +21,7 @@ __all__ = [
     "Index",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: coupons, their codes and wallets; counters' validators
 
 CATEGORIES = "ec_categories"
 PRODUCTS = "ec_products"
@@ -34,6 +34,11 @@ ORDERS = "ec_orders"
 PAYMENTS = "ec_payments"
 SHIPMENTS = "ec_shipments"
 PROMOTIONS = "ec_promotions"
+COUPONS = "ec_coupons"
+#: ``_id`` is the code itself: unique across every coupon
+COUPON_CODES = "ec_coupon_codes"
+#: the customers' wallets: one document per (coupon, customer)
+COUPON_CLAIMS = "ec_coupon_claims"
 NOTIFICATIONS = "ec_processed_notifications"
 OUTBOX = "ec_outbox"
 CONSUMERS = "ec_outbox_consumers"
@@ -91,6 +96,14 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
     ),
     SHIPMENTS: (_ix("ix_order", "order_id", "created_at", "_id"),),
     PROMOTIONS: (),
+    COUPONS: (),
+    # the code is the _id (its unique index keeps codes unique across coupons)
+    COUPON_CODES: (_ix("ix_coupon", "coupon_id", "_id"),),
+    COUPON_CLAIMS: (
+        # a customer holds a coupon once; take_customer_use's upsert relies on it
+        _ix("uq_coupon_customer", "coupon_id", "customer_id", unique=True),
+        _ix("ix_customer", "customer_id", "coupon_id"),
+    ),
     NOTIFICATIONS: (_ix("uq_provider_event", "provider", "event_id", unique=True),),
     OUTBOX: (),
     CONSUMERS: (),
@@ -102,12 +115,42 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
 #: The collections a backup holds and a restore replaces (counters and meta are the store's own).
 DATA_COLLECTIONS = tuple(name for name in COLLECTIONS if name not in (COUNTERS, META))
 
-#: Document validators: the database itself refuses stock that is negative or over-reserved,
-#: whatever writes it (this library, another program, a person in the shell).
+
+def _unset(field: str) -> dict[str, Any]:
+    """True when ``field`` is null (or missing): no limit."""
+    return {"$eq": [{"$ifNull": [field, None]}, None]}
+
+
+_COUNT = {"$type": ["int", "long"]}
+_USES_WITHIN_LIMIT = {"$or": [_unset("$usage_limit"), {"$lte": ["$used", "$usage_limit"]}]}
+
+#: Document validators: the database itself refuses stock that is negative or over-reserved, and
+#: counts of uses past their limit or budget (the backstops of the SQL schema's CHECKs), whatever
+#: writes them (this library, another program, a person in the shell).
 VALIDATORS: dict[str, Mapping[str, Any]] = {
     STOCK: {
-        "on_hand": {"$type": ["int", "long"]},
-        "reserved": {"$type": ["int", "long"]},
+        "on_hand": _COUNT,
+        "reserved": _COUNT,
         "$expr": {"$and": [{"$gte": ["$reserved", 0]}, {"$lte": ["$reserved", "$on_hand"]}]},
     },
+    PROMOTIONS: {
+        "used": _COUNT,
+        "discount_given": _COUNT,
+        "$expr": {
+            "$and": [
+                _USES_WITHIN_LIMIT,
+                {
+                    "$or": [
+                        _unset("$budget"),
+                        {"$lte": ["$discount_given", "$budget.amount"]},
+                    ]
+                },
+            ]
+        },
+    },
+    COUPONS: {
+        "used": _COUNT,
+        "$expr": {"$and": [{"$gte": ["$used", 0]}, _USES_WITHIN_LIMIT]},
+    },
+    COUPON_CLAIMS: {"used": _COUNT, "$expr": {"$gte": ["$used", 0]}},
 }

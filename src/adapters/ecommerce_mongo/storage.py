@@ -110,6 +110,7 @@ class MongoUnitOfWork:
         self.payments = r.MongoPayments(db, tx)
         self.shipments = r.MongoShipments(db, tx)
         self.promotions = r.MongoPromotions(db, tx)
+        self.coupons = r.MongoCoupons(db, tx)
         self.notifications = r.MongoNotifications(db, tx)
         self.outbox = MongoOutbox(db, tx)
         self.archive = MongoArchive(db, tx)
