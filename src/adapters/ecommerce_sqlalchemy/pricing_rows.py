@@ -32,7 +32,7 @@ __all__ = [
     "promotion_to_row",
 ]
 
-Row = Mapping[str, Any]
+Row = Mapping[Any, Any]  # SQLAlchemy RowMapping is keyed by Any
 
 
 def _money(data: Any) -> Money | None:
