@@ -49,16 +49,6 @@ def _many(name: str) -> sa.BindParameter[Any]:
     return sa.bindparam(name, expanding=True)
 
 
-def _children(
-    conn: Connection, table: sa.Table, column: str, keys: Sequence[str]
-) -> dict[str, list[Any]]:
-    grouped: dict[str, list[Any]] = defaultdict(list)
-    if keys:
-        for row in conn.execute(sa.select(table).where(table.c[column].in_(keys))).mappings():
-            grouped[row[column]].append(row)
-    return grouped
-
-
 class _Joined:
     """``parent LEFT OUTER JOIN child``: the parent's columns by name, the child's prefixed."""
 
@@ -128,9 +118,6 @@ class _Repo:
 
     def _lock(self, query: sa.Select[Any], for_update: bool) -> sa.Select[Any]:
         return query.with_for_update() if for_update and self._locking else query
-
-    def _rows(self, statement: Any, params: Mapping[str, Any] | None = None) -> list[Row]:
-        return list(self._c.execute(statement, params).mappings())
 
 
 # -- catalog ---------------------------------------------------------------------------------
@@ -495,6 +482,23 @@ _HISTORY_COUNT = (
 _ORDER_UPDATE = sa.update(t.orders).where(t.orders.c.id == _param("key"))
 
 
+def _recent_orders(where: Any) -> sa.Select[Any]:
+    """The newest ``limit`` orders matching ``where``, with their lines, in one statement."""
+    o = t.orders
+    newest = o.c.placed_at.desc(), o.c.id.desc()
+    heads = sa.select(o).where(where).order_by(*newest).limit(_param("limit")).subquery("o")
+    lines = t.order_lines
+    return (
+        sa.select(*heads.c, *(c.label(f"c_{c.name}") for c in lines.c))
+        .select_from(heads.outerjoin(lines, lines.c.order_id == heads.c.id))
+        .order_by(heads.c.placed_at.desc(), heads.c.id.desc(), lines.c.position)
+    )
+
+
+_ORDERS_RECENT = _recent_orders(sa.true())
+_ORDERS_RECENT_OF = _recent_orders(t.orders.c.customer_id == _param("customer"))
+
+
 class SqlOrders(_Repo):
     def __init__(self, conn: Connection, locking: bool) -> None:
         super().__init__(conn, locking)
@@ -581,16 +585,11 @@ class SqlOrders(_Repo):
         self._stored_history[order.id] = max(known, len(order.history))
 
     def list(self, customer_id: str | None = None, limit: int = 100) -> list[Order]:
-        where = sa.true() if customer_id is None else t.orders.c.customer_id == customer_id
-        query = (
-            sa.select(t.orders)
-            .where(where)
-            .order_by(t.orders.c.placed_at.desc(), t.orders.c.id.desc())
-            .limit(limit)
-        )
-        rows = self._rows(query)
-        lines = _children(self._c, t.order_lines, "order_id", [r["id"] for r in rows])
-        return self._orders([(r, lines[r["id"]]) for r in rows])
+        if customer_id is None:
+            rows = self._c.execute(_ORDERS_RECENT, {"limit": limit})
+        else:
+            rows = self._c.execute(_ORDERS_RECENT_OF, {"limit": limit, "customer": customer_id})
+        return self._orders(_ORDERS.group(rows.mappings()))
 
 
 # -- payments --------------------------------------------------------------------------------
