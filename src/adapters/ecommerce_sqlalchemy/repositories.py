@@ -33,7 +33,6 @@ from ecommerce_core.domain.events import DomainEvent, event_from_dict
 from ecommerce_core.domain.inventory import Reservation, StockLevel, Warehouse
 from ecommerce_core.domain.orders import Order
 from ecommerce_core.domain.payments import Payment
-from ecommerce_core.domain.pricing import Promotion
 from ecommerce_core.domain.shipping import Shipment
 from ecommerce_sqlalchemy import mapping as m
 from ecommerce_sqlalchemy import tables as t
@@ -682,7 +681,7 @@ class SqlPayments(_Repo):
         self._remember(payment.id, [*({"id": k, **v} for k, v in stored.items()), *rows])
 
 
-# -- shipping, promotions, notifications, outbox ---------------------------------------------
+# -- shipping, notifications, outbox ---------------------------------------------------------
 _SHIPMENT_INSERT = sa.insert(t.shipments)
 _EVENTS_DELETE = sa.delete(t.tracking_events).where(t.tracking_events.c.shipment_id == _param("id"))
 _EVENTS_INSERT = sa.insert(t.tracking_events)
@@ -745,18 +744,6 @@ class SqlShipments(_Repo):
 
     def update(self, shipment: Shipment) -> None:
         self._events(shipment)
-
-
-_PROMOTION_INSERT = sa.insert(t.promotions)
-_PROMOTIONS = sa.select(t.promotions).order_by(t.promotions.c.id)
-
-
-class SqlPromotions(_Repo):
-    def add(self, promotion: Promotion) -> None:
-        self._c.execute(_PROMOTION_INSERT, m.promotion_to_row(promotion))
-
-    def list(self) -> list[Promotion]:
-        return [m.promotion_from_row(r) for r in self._c.execute(_PROMOTIONS).mappings()]
 
 
 _N = t.processed_notifications
