@@ -68,13 +68,13 @@ def promotion_entries(
 ) -> tuple[list[Entry], list[Rejection]]:
     entries, rejected = [], []
     for rule, matched in index.candidates([line.keys for line in lines]).items():
-        reason = rule.window_reason(now)
+        reason = rule.window_reason(now) if rule.windowed else ""
         if reason:
             rejected.append(Rejection(rule.source, rule.id, reason, rule.label))
-        else:
-            if rule.scope.has_exclusions:
-                matched = {i for i in matched if not rule.scope.excludes(lines[i].facts)}
-            entries.append(Entry(rule, matched))
+            continue
+        if rule.narrowed:
+            matched = {i for i in matched if not rule.scope.excludes(lines[i].facts)}
+        entries.append(Entry(rule, matched))
     return entries, rejected
 
 

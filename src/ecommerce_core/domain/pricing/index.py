@@ -48,6 +48,7 @@ class CompiledRule:
         "kind",
         "label",
         "max_discount",
+        "narrowed",
         "origin",
         "phase",
         "remaining_budget",
@@ -58,6 +59,7 @@ class CompiledRule:
         "stacking",
         "stage",
         "starts_at",
+        "windowed",
     )
 
     def __init__(
@@ -92,6 +94,8 @@ class CompiledRule:
         # shipping and points once the goods are priced (plugin stages count as order)
         self.phase = _PHASE.get((source, stage), 1 if source == "promotion" else 3)
         self.restricted = stacking.exclusive or stacking.combinable_with is not None
+        self.windowed = starts_at is not None or ends_at is not None
+        self.narrowed = scope.has_exclusions  # exclusions to check line by line
 
     @property
     def priority(self) -> int:
@@ -206,19 +210,20 @@ class PromotionIndex:
 
     def candidates(
         self, line_keys: Sequence[Sequence[tuple[str, str]]]
-    ) -> dict[CompiledRule, set[int]]:
+    ) -> dict[CompiledRule, set[int] | range]:
         """Each rule that could apply, with the lines its scope names (before exclusions)."""
-        found: dict[CompiledRule, set[int]] = {}
-        every = set(range(len(line_keys)))
-        for rule in self.everything:
-            found[rule] = every
+        keyed: dict[CompiledRule, set[int]] = {}
         get = self.by_key.get
         for index, keys in enumerate(line_keys):
             for key in keys:
                 for rule in get(key, ()):
-                    hit = found.get(rule)
+                    hit = keyed.get(rule)
                     if hit is None:
-                        found[rule] = {index}
+                        keyed[rule] = {index}
                     else:
                         hit.add(index)
+        found: dict[CompiledRule, set[int] | range] = dict.fromkeys(
+            self.everything, range(len(line_keys))
+        )
+        found.update(keyed)
         return found

@@ -75,7 +75,8 @@ class Entry:
 
     def __init__(self, rule: CompiledRule, matched: Iterable[int]) -> None:
         self.rule = rule
-        self.matched = sorted(matched)
+        # in line order; a range (every line) is already
+        self.matched: Sequence[int] = matched if isinstance(matched, range) else sorted(matched)
 
 
 class Remaining(Mapping[str, int]):
