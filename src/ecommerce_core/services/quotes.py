@@ -175,7 +175,8 @@ def take_uses(uow: UnitOfWork, pricing: PriceBreakdown, customer_id: str, now: d
         if adj.source == "promotion":
             given[adj.source_id] = given.get(adj.source_id, 0) + adj.amount.amount
     for gift in pricing.gifts:
-        given.setdefault(gift.source_id, 0)
+        if gift.source == "promotion":
+            given.setdefault(gift.source_id, 0)
     for promotion_id in sorted(given):
         promotion = uow.promotions.get(promotion_id)
         limited = promotion is not None and (
