@@ -91,26 +91,29 @@ def propose(state: CartState, entry: Entry) -> list[Piece]:
     if conflict is not None:
         state.reject(rule, "not_combinable_with", conflicts_with=conflict.code or conflict.id)
         return []
-    scoped = [state.lines[i] for i in entry.matched]  # in scope, exclusions applied
-    if not scoped:
+    if not entry.matched:  # in scope, exclusions applied
         state.reject(rule, "out_of_scope")
         return []
+    every = state.lines
     goods = rule.stage in ("item", "order")
-    lines = scoped
     if goods:
         group, stackable = rule.group, rule.stacking.stackable
         lines = [
             ln
-            for ln in scoped
-            if group not in ln.groups and (not ln.touched or (stackable and not ln.closed))
+            for i in entry.matched
+            if group not in (ln := every[i]).groups
+            and (not ln.touched or (stackable and not ln.closed))
         ]
         if not lines:
+            scoped = [every[i] for i in entry.matched]
             if all(group in ln.groups for ln in scoped):
                 state.reject(rule, "outranked_in_group", group=group)
             else:
                 blocker = next(r for ln in scoped for r, _ in ln.adjustments)
                 state.reject(rule, "not_combinable_with", conflicts_with=blocker.code or blocker.id)
             return []
+    else:
+        lines = [every[i] for i in entry.matched]
     view = RuleView(lines, state.views, state.context, state.shipping_left, state.stock)
     if rule.condition is not None:
         verdict = rule.condition(view)
