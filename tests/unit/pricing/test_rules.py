@@ -276,3 +276,35 @@ def test_a_benefit_is_data_that_round_trips() -> None:
     assert Condition.from_data(condition.to_data()) == condition
     scope = Scope(category_ids={"tech"}, exclude_skus={"A"}, exclude_on_sale=True)
     assert Scope.from_data(scope.to_data()) == scope
+
+
+def test_kinds_offered_through_the_plugin_registry_join_the_built_in_ones() -> None:
+    from ecommerce_core.domain.errors import PluginError
+    from ecommerce_core.plugins import Registry, pricing_rules
+
+    def vip_only(params):  # type: ignore[no-untyped-def]
+        return lambda view: None if "vip" in view.context.buyer.groups else Verdict("not_vip")
+
+    def ten_off(params):  # type: ignore[no-untyped-def]
+        return lambda view: Effect(order=min(1000, view.amount))
+
+    registry = Registry(current_plugin="ecommerce-vip")
+    registry.add_pricing_condition("vip", vip_only, description="VIP customers only")
+    registry.add_pricing_benefit("ten_off", ten_off, stage="order")
+    rules = pricing_rules(registry)
+    assert {"vip", "min_subtotal"} <= set(rules.conditions)
+    assert rules.benefits["ten_off"].stage == "order"
+    rule = promo("r", "ten_off", condition=Condition("vip", {}))
+    cart = [item("A", 1, "50.00")]
+    assert (
+        str(price_cart(cart, [rule], context(groups={"vip"}), registry=rules).total) == "40.00 CNY"
+    )
+    assert [r.reason for r in price_cart(cart, [rule], context(), registry=rules).rejected] == [
+        "not_vip"
+    ]
+    clashing = Registry(current_plugin="ecommerce-bad")
+    clashing.add_pricing_condition("min_subtotal", vip_only)
+    with pytest.raises(PluginError):
+        pricing_rules(clashing)
+    with pytest.raises(PluginError):
+        clashing.add_pricing_benefit("late", ten_off, stage="someday")
