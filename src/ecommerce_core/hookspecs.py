@@ -67,3 +67,15 @@ def ecommerce_core_register_publishers(registry: Registry) -> None:
         ``factory(url)`` returns a :class:`ecommerce_core.ports.events.EventPublisher`;
         ``Shop.open_publisher(url)`` picks the factory by the URL's scheme.
     """
+
+
+@hookspec
+def ecommerce_core_register_pricing_rules(registry: Registry) -> None:
+    """Offer condition and benefit kinds for promotions and coupons.
+
+    :param registry: call ``registry.add_pricing_condition(name, compile, description=...)``
+        (``compile(params)`` returns ``check(view) -> Verdict | None``) and
+        ``registry.add_pricing_benefit(name, compile, stage=..., description=...)``
+        (``compile(params)`` returns ``give(view) -> Effect``; ``stage`` is one of ``item``,
+        ``order``, ``gift``, ``shipping``, ``points``). A name a built-in kind has is refused.
+    """

@@ -151,6 +151,7 @@ _REGISTRATION_HOOKS = (
     "ecommerce_core_register_carriers",
     "ecommerce_core_register_security",
     "ecommerce_core_register_publishers",
+    "ecommerce_core_register_pricing_rules",
 )
 
 
