@@ -26,6 +26,7 @@ on a shop of its own: a listener makes SQLAlchemy dispatch events around every s
 the timed shop does not pay.
 
     .venv/bin/python benchmarks/place_order.py                      # SQLite and PostgreSQL, 1 and 4
+    .venv/bin/python benchmarks/place_order.py --rounds 1 --seconds 1   # quick: under a minute
     .venv/bin/python benchmarks/place_order.py --backends postgresql --procs 1,2,4,8 --rounds 5
     .venv/bin/python benchmarks/place_order.py --json               # one JSON object on stdout
 
