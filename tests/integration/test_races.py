@@ -76,3 +76,54 @@ def test_thirty_two_buyers_of_the_last_five_units_sell_exactly_five(
         assert len(shop.orders.list(world.admin)) == UNITS
     finally:
         shop.close()
+
+
+def _same_key(url: str, customer_id: str, barrier: Any, results: Any) -> None:
+    shop = open_shop(url)
+    try:
+        barrier.wait(timeout=60)
+        try:
+            order = shop.checkout.place_order(
+                Principal.customer(customer_id),
+                idempotency_key="double-click",
+                shipping_address=ADDRESS,
+            )
+            results.put(order.id)
+        except Exception as exc:  # judged by the parent
+            results.put(getattr(exc, "code", repr(exc)))
+    finally:
+        shop.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "backend",
+    [pytest.param(n, marks=server_marks(n), id=n) for n in ("sqlite", "postgres", "mysql")],
+)
+def test_eight_processes_placing_with_one_key_get_one_order(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = backend_url(backend, tmp_path, monkeypatch)
+    shop = open_shop(url)
+    world = seed(shop, shop.clock, stock=UNITS)  # type: ignore[arg-type]
+    shop.carts.add_item(world.customer, "PX-128-BLK", 2)
+    shop.close()
+    ctx = mp.get_context("fork")
+    barrier, results = ctx.Barrier(8), ctx.Queue()
+    procs = [
+        ctx.Process(target=_same_key, args=(url, world.customer.id, barrier, results))
+        for _ in range(8)
+    ]
+    for p in procs:
+        p.start()
+    outcomes = [results.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert len(set(outcomes)) == 1, outcomes
+    assert outcomes[0].startswith("ord_"), outcomes
+    shop = open_shop(url)
+    try:
+        assert [o.id for o in shop.orders.list(world.admin)] == [outcomes[0]]
+        assert shop.inventory.levels(world.admin, "PX-128-BLK")[0].reserved == 2
+    finally:
+        shop.close()

@@ -122,96 +122,100 @@ class CheckoutService:
         address = address_from(shipping_address)
         codes = codes_from(coupons)
         now = self._ctx.clock.now()
-        with self._ctx.uow() as uow:
-            existing = uow.orders.get_by_idempotency_key(customer_id, key)
-            if existing is not None:
-                return existing
-            pricing, products = self._price(uow, customer_id, codes, address)
-            refuse_unapplied(pricing, codes)
-            gifts = self._gift_products(uow, pricing)
-            order_id = self._ctx.ids.new_id("ord")
-            reservation_id = self._ctx.ids.new_id("res")
-            warehouses = {w.id: w for w in uow.warehouses.list()}
-            order = Order(
-                id=order_id,
-                number=self._ctx.ids.order_number(now),
-                customer_id=customer_id,
-                currency=pricing.currency,
-                lines=tuple(
-                    OrderLine(
-                        sku=line.sku,
-                        product_id=products[line.sku].id,
-                        name=products[line.sku].label(line.sku),
-                        quantity=line.quantity,
-                        unit_price=line.unit_price,
-                        discount=line.discount,
-                        total=line.total,
+        try:
+            with self._ctx.uow() as uow:
+                existing = uow.orders.get_by_idempotency_key(customer_id, key)
+                if existing is not None:
+                    return existing
+                pricing, products = self._price(uow, customer_id, codes, address)
+                refuse_unapplied(pricing, codes)
+                gifts = self._gift_products(uow, pricing)
+                order_id = self._ctx.ids.new_id("ord")
+                reservation_id = self._ctx.ids.new_id("res")
+                warehouses = {w.id: w for w in uow.warehouses.list()}
+                order = Order(
+                    id=order_id,
+                    number=self._ctx.ids.order_number(now),
+                    customer_id=customer_id,
+                    currency=pricing.currency,
+                    lines=tuple(
+                        OrderLine(
+                            sku=line.sku,
+                            product_id=products[line.sku].id,
+                            name=products[line.sku].label(line.sku),
+                            quantity=line.quantity,
+                            unit_price=line.unit_price,
+                            discount=line.discount,
+                            total=line.total,
+                        )
+                        for line in pricing.lines
                     )
-                    for line in pricing.lines
+                    + gift_lines(
+                        {g.sku: g.quantity for g in pricing.gifts}, gifts, pricing.currency
+                    ),
+                    subtotal=pricing.subtotal,
+                    discount=pricing.discount,
+                    shipping=pricing.shipping,
+                    tax=pricing.tax,
+                    total=pricing.total,
+                    status=OrderStatus.PENDING_PAYMENT,
+                    placed_at=now,
+                    updated_at=now,
+                    reservation_id=reservation_id,
+                    idempotency_key=key,
+                    shipping_address=address,
+                    history=(StatusChange(OrderStatus.PENDING_PAYMENT, now, "placed"),),
                 )
-                + gift_lines({g.sku: g.quantity for g in pricing.gifts}, gifts, pricing.currency),
-                subtotal=pricing.subtotal,
-                discount=pricing.discount,
-                shipping=pricing.shipping,
-                tax=pricing.tax,
-                total=pricing.total,
-                status=OrderStatus.PENDING_PAYMENT,
-                placed_at=now,
-                updated_at=now,
-                reservation_id=reservation_id,
-                idempotency_key=key,
-                shipping_address=address,
-                history=(StatusChange(OrderStatus.PENDING_PAYMENT, now, "placed"),),
-            )
-            # everything that touches no shared row is written first; the stock rows, which
-            # every checkout of the same SKU queues for, are locked last and so held shortest
-            uow.orders.add(order)
-            cart = uow.carts.get_for_customer(customer_id)
-            if cart is not None:
-                uow.carts.save(cart.emptied(now))
-            demand = {line.sku: line.quantity for line in pricing.lines}
-            levels = uow.stock.for_skus(sorted({*demand, *gifts}), for_update=True)
-            given = gifts_in_stock(pricing, demand, levels)
-            if given != {g.sku: g.quantity for g in pricing.gifts}:
-                # a gift's stock went meanwhile: the order keeps the gifts there are, nothing more
-                kept = order.lines[: len(pricing.lines)]
-                order = attrs.evolve(order, lines=kept + gift_lines(given, gifts, order.currency))
-                uow.orders.update(order)
-            for sku, quantity in given.items():
-                demand[sku] = demand.get(sku, 0) + quantity  # INV-3: summed per SKU
-            plan = plan_reservation(demand, levels, warehouses)
-            by_key = {lv.key: lv for lv in levels}
-            uow.stock.save([by_key[(p.sku, p.warehouse_id)].reserve(p.quantity) for p in plan])
-            reservation = Reservation.hold(
-                reservation_id, order_id, plan, now, self._ctx.settings.reservation_ttl
-            )
-            uow.reservations.add(reservation)
-            take_uses(uow, pricing, customer_id, now)
-            uow.outbox.add(
-                [
-                    ev.OrderPlaced(
-                        occurred_at=now,
-                        order_id=order.id,
-                        number=order.number,
-                        customer_id=customer_id,
-                        total=order.total.amount,
-                        currency=order.currency,
-                    ),
-                    ev.StockReserved(
-                        occurred_at=now,
-                        reservation_id=reservation.id,
-                        order_id=order.id,
-                        lines=tuple((p.sku, p.warehouse_id, p.quantity) for p in plan),
-                    ),
-                ]
-            )
-            try:
+                # everything that touches no shared row is written first; the stock rows, which
+                # every checkout of the same SKU queues for, are locked last and so held shortest
+                uow.orders.add(order)
+                cart = uow.carts.get_for_customer(customer_id)
+                if cart is not None:
+                    uow.carts.save(cart.emptied(now))
+                demand = {line.sku: line.quantity for line in pricing.lines}
+                levels = uow.stock.for_skus(sorted({*demand, *gifts}), for_update=True)
+                given = gifts_in_stock(pricing, demand, levels)
+                if given != {g.sku: g.quantity for g in pricing.gifts}:
+                    # a gift's stock went meanwhile: the order keeps the gifts there are, nothing more
+                    kept = order.lines[: len(pricing.lines)]
+                    order = attrs.evolve(
+                        order, lines=kept + gift_lines(given, gifts, order.currency)
+                    )
+                    uow.orders.update(order)
+                for sku, quantity in given.items():
+                    demand[sku] = demand.get(sku, 0) + quantity  # INV-3: summed per SKU
+                plan = plan_reservation(demand, levels, warehouses)
+                by_key = {lv.key: lv for lv in levels}
+                uow.stock.save([by_key[(p.sku, p.warehouse_id)].reserve(p.quantity) for p in plan])
+                reservation = Reservation.hold(
+                    reservation_id, order_id, plan, now, self._ctx.settings.reservation_ttl
+                )
+                uow.reservations.add(reservation)
+                take_uses(uow, pricing, customer_id, now)
+                uow.outbox.add(
+                    [
+                        ev.OrderPlaced(
+                            occurred_at=now,
+                            order_id=order.id,
+                            number=order.number,
+                            customer_id=customer_id,
+                            total=order.total.amount,
+                            currency=order.currency,
+                        ),
+                        ev.StockReserved(
+                            occurred_at=now,
+                            reservation_id=reservation.id,
+                            order_id=order.id,
+                            lines=tuple((p.sku, p.warehouse_id, p.quantity) for p in plan),
+                        ),
+                    ]
+                )
                 uow.commit()
-            except AlreadyExists:
-                # a concurrent call with the same key won the race: answer with its order
-                pass
-            else:
                 return order
+        except AlreadyExists:
+            # a concurrent call with the same key won the race (the database refuses the second
+            # order at its insert or at commit): answer with the winner's order
+            pass
         with self._ctx.uow() as uow:
             winner = uow.orders.get_by_idempotency_key(customer_id, key)
         if winner is None:  # the conflict was on something else; let the caller retry
