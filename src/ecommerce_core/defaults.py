@@ -43,4 +43,6 @@ class RandomIds:
 
     @staticmethod
     def _code(length: int) -> str:
-        return "".join(secrets.choice(_CROCKFORD) for _ in range(length))
+        # one draw of 5 random bits per character, taken from a single call to the CSPRNG
+        number = int.from_bytes(secrets.token_bytes((5 * length + 7) // 8), "big")
+        return "".join(_CROCKFORD[(number >> (5 * i)) & 31] for i in range(length))
