@@ -12,12 +12,12 @@ from ecommerce_core.domain import validation as v
 from ecommerce_core.domain.cart import Cart
 from ecommerce_core.domain.catalog import Product
 from ecommerce_core.domain.errors import AlreadyExists, EmptyCart, InvalidInput, UnknownSku
-from ecommerce_core.domain.inventory import Reservation, plan_reservation
 from ecommerce_core.domain.orders import Address, Order, OrderLine, OrderStatus, StatusChange
 from ecommerce_core.domain.pricing import CouponChoice, PriceBreakdown
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
+from ecommerce_core.services.orders import reserve_stock
 from ecommerce_core.services.quotes import (
     best_for,
     codes_from,
@@ -184,13 +184,16 @@ class CheckoutService:
                     uow.orders.update(order)
                 for sku, quantity in given.items():
                     demand[sku] = demand.get(sku, 0) + quantity  # INV-3: summed per SKU
-                plan = plan_reservation(demand, levels, warehouses)
-                by_key = {lv.key: lv for lv in levels}
-                uow.stock.save([by_key[(p.sku, p.warehouse_id)].reserve(p.quantity) for p in plan])
-                reservation = Reservation.hold(
-                    reservation_id, order_id, plan, now, self._ctx.settings.reservation_ttl
+                _, reserved = reserve_stock(
+                    uow,
+                    demand,
+                    levels,
+                    warehouses,
+                    reservation_id,
+                    order_id,
+                    now,
+                    self._ctx.settings.reservation_ttl,
                 )
-                uow.reservations.add(reservation)
                 take_uses(uow, pricing, customer_id, now)
                 uow.outbox.add(
                     [
@@ -202,12 +205,7 @@ class CheckoutService:
                             total=order.total.amount,
                             currency=order.currency,
                         ),
-                        ev.StockReserved(
-                            occurred_at=now,
-                            reservation_id=reservation.id,
-                            order_id=order.id,
-                            lines=tuple((p.sku, p.warehouse_id, p.quantity) for p in plan),
-                        ),
+                        reserved,
                     ]
                 )
                 uow.commit()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import builtins
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -13,6 +14,8 @@ from ecommerce_core.domain.errors import InvalidInput, InvalidTransition, NotFou
 from ecommerce_core.domain.inventory import (
     Reservation,
     ReservationStatus,
+    StockLevel,
+    Warehouse,
     plan_reservation,
     sum_by_sku,
 )
@@ -75,6 +78,35 @@ def commit_reservation(uow: UnitOfWork, order: Order, at: datetime) -> None:
         )
 
 
+def reserve_stock(
+    uow: UnitOfWork,
+    demand: Mapping[str, int],
+    levels: Sequence[StockLevel],
+    warehouses: Mapping[str, Warehouse],
+    reservation_id: str,
+    order_id: str,
+    now: datetime,
+    ttl: timedelta,
+) -> tuple[Reservation, ev.StockReserved]:
+    """Hold ``demand`` (summed per SKU) from ``levels``, already locked by the caller.
+
+    All lines or none: :class:`OutOfStock` before anything is written. The caller stores the
+    returned event, so that it can keep its own order of events in the outbox.
+    """
+    plan = plan_reservation(demand, levels, warehouses)
+    by_key = {lv.key: lv for lv in levels}
+    uow.stock.save([by_key[(p.sku, p.warehouse_id)].reserve(p.quantity) for p in plan])
+    reservation = Reservation.hold(reservation_id, order_id, plan, now, ttl)
+    uow.reservations.add(reservation)
+    event = ev.StockReserved(
+        occurred_at=now,
+        reservation_id=reservation.id,
+        order_id=order_id,
+        lines=tuple((p.sku, p.warehouse_id, p.quantity) for p in plan),
+    )
+    return reservation, event
+
+
 def hold_for_payment(uow: UnitOfWork, order: Order, now: datetime, ctx: ServiceContext) -> Order:
     """The order with an active, unexpired hold on its stock, ready to be committed (INV-5).
 
@@ -90,23 +122,18 @@ def hold_for_payment(uow: UnitOfWork, order: Order, now: datetime, ctx: ServiceC
         release_reservation(uow, order, now)
     demand = sum_by_sku((line.sku, line.quantity) for line in order.lines)
     levels = uow.stock.for_skus(sorted(demand), for_update=True)
-    plan = plan_reservation(demand, levels, {w.id: w for w in uow.warehouses.list()})
-    by_key = {lv.key: lv for lv in levels}
-    uow.stock.save([by_key[(p.sku, p.warehouse_id)].reserve(p.quantity) for p in plan])
-    fresh = Reservation.hold(
-        ctx.ids.new_id("res"), order.id, plan, now, ctx.settings.reservation_ttl
+    warehouses = {w.id: w for w in uow.warehouses.list()}
+    fresh, reserved = reserve_stock(
+        uow,
+        demand,
+        levels,
+        warehouses,
+        ctx.ids.new_id("res"),
+        order.id,
+        now,
+        ctx.settings.reservation_ttl,
     )
-    uow.reservations.add(fresh)
-    uow.outbox.add(
-        [
-            ev.StockReserved(
-                occurred_at=now,
-                reservation_id=fresh.id,
-                order_id=order.id,
-                lines=tuple((p.sku, p.warehouse_id, p.quantity) for p in plan),
-            )
-        ]
-    )
+    uow.outbox.add([reserved])
     renewed = attrs.evolve(order, reservation_id=fresh.id)
     uow.orders.update(renewed)
     return renewed

@@ -133,8 +133,9 @@ class PaymentService:
                 uow.payments.update(payment)
             uow.commit()
         if owed:
-            self._refund_owed(payment.id)
-        return self._reloaded(payment)
+            # the automatic refund changed the payment after this transaction: answer with that
+            return self._refund_owed(payment.id) or payment
+        return payment
 
     def _check_reservation(self, uow: UnitOfWork, order: Order) -> None:
         if order.reservation_id is None:
@@ -189,18 +190,20 @@ class PaymentService:
         uow.outbox.add(events)
         return captured, not fulfilable
 
-    def _refund_owed(self, payment_id: str) -> None:
-        """Refund a capture recorded for an order that could not be completed (after commit)."""
+    def _refund_owed(self, payment_id: str) -> Payment | None:
+        """Refund a capture recorded for an order that could not be completed (after commit);
+        the payment after the refund, or None when nothing was left to refund."""
         with self._ctx.uow() as uow:
             payment = uow.payments.get(payment_id)
-        if payment is not None and payment.refundable.amount > 0:
-            self.refund(
-                Principal.system(),
-                payment_id,
-                amount=payment.refundable,
-                idempotency_key=f"{payment_id}:auto-refund",
-                reason="the order could not be completed",
-            )
+        if payment is None or payment.refundable.amount == 0:
+            return None
+        return self.refund(
+            Principal.system(),
+            payment_id,
+            amount=payment.refundable,
+            idempotency_key=f"{payment_id}:auto-refund",
+            reason="the order could not be completed",
+        )
 
     def _locked_payment(self, uow: UnitOfWork, payment_id: str) -> Payment:
         payment = uow.payments.get(payment_id, for_update=True)
@@ -244,10 +247,6 @@ class PaymentService:
         if owed:
             self._refund_owed(payment.id)
         return NotificationResult("processed", note.event_id, payment.id)
-
-    def _reloaded(self, payment: Payment) -> Payment:
-        with self._ctx.uow() as uow:
-            return uow.payments.get(payment.id) or payment
 
     @staticmethod
     def _by_reference(uow: UnitOfWork, gateway: str, note: GatewayNotification) -> Payment | None:
