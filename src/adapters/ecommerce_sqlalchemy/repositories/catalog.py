@@ -1,0 +1,86 @@
+"""Categories and products."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from ecommerce_core.domain.catalog import Category, Product
+from ecommerce_sqlalchemy import mapping as m
+from ecommerce_sqlalchemy import tables as t
+from ecommerce_sqlalchemy.repositories._base import (
+    _Joined,
+    _many,
+    _param,
+    _Repo,
+)
+
+# -- catalog ---------------------------------------------------------------------------------
+_CATEGORY_INSERT = sa.insert(t.categories)
+_CATEGORY_BY_ID = sa.select(t.categories).where(t.categories.c.id == _param("id"))
+_CATEGORIES = sa.select(t.categories).order_by(t.categories.c.id)
+
+
+class SqlCategories(_Repo):
+    def add(self, category: Category) -> None:
+        self._c.execute(_CATEGORY_INSERT, m.category_to_row(category))
+
+    def get(self, category_id: str) -> Category | None:
+        row = self._c.execute(_CATEGORY_BY_ID, {"id": category_id}).mappings().first()
+        return None if row is None else m.category_from_row(row)
+
+    def list(self) -> list[Category]:
+        return [m.category_from_row(r) for r in self._c.execute(_CATEGORIES).mappings()]
+
+
+_PRODUCT_INSERT = sa.insert(t.products)
+_VARIANT_INSERT = sa.insert(t.variants)
+_PRODUCTS = _Joined(
+    t.products,
+    t.variants,
+    t.variants.c.product_id == t.products.c.id,
+    t.products.c.id,
+    t.variants.c.position,
+)
+_SKU = t.variants.alias("sku_of")
+_PRODUCT_BY_ID = _PRODUCTS.query.where(t.products.c.id == _param("id"))
+_PRODUCTS_BY_SKUS = _PRODUCTS.query.where(
+    t.products.c.id.in_(sa.select(_SKU.c.product_id).where(_SKU.c.sku.in_(_many("skus"))))
+)
+_PRODUCTS_IN = _PRODUCTS.query.where(t.products.c.category_id.in_(_many("categories")))
+
+
+class SqlProducts(_Repo):
+    def add(self, product: Product) -> None:
+        head, variants = m.product_to_rows(product)
+        self._c.execute(_PRODUCT_INSERT, head)
+        self._c.execute(_VARIANT_INSERT, variants)
+
+    def _load(self, statement: Any, params: Mapping[str, Any] | None = None) -> list[Product]:
+        return [
+            m.product_from_rows(head, variants)
+            for head, variants in _PRODUCTS.group(self._c.execute(statement, params).mappings())
+        ]
+
+    def get(self, product_id: str) -> Product | None:
+        found = self._load(_PRODUCT_BY_ID, {"id": product_id})
+        return found[0] if found else None
+
+    def get_by_sku(self, sku: str) -> Product | None:
+        return self.get_by_skus([sku]).get(sku)
+
+    def get_by_skus(self, skus: Iterable[str]) -> dict[str, Product]:
+        wanted = sorted(set(skus))
+        if not wanted:
+            return {}
+        products = self._load(_PRODUCTS_BY_SKUS, {"skus": wanted})
+        chosen = set(wanted)
+        return {v.sku: p for p in products for v in p.variants if v.sku in chosen}
+
+    def list(self, category_ids: Iterable[str] | None = None) -> list[Product]:
+        if category_ids is None:
+            return self._load(_PRODUCTS.query)
+        wanted = sorted(set(category_ids))
+        return self._load(_PRODUCTS_IN, {"categories": wanted}) if wanted else []

@@ -1,0 +1,52 @@
+"""Processed payment notifications and the transactional outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from ecommerce_core.domain.events import DomainEvent, event_from_dict
+from ecommerce_sqlalchemy import tables as t
+from ecommerce_sqlalchemy.repositories._base import (
+    _param,
+    _Repo,
+)
+
+# -- notifications, outbox --------------------------------------------------------------------
+
+_N = t.processed_notifications
+_NOTIFICATION_SEEN = sa.select(_N.c.event_id).where(
+    _N.c.provider == _param("provider"), _N.c.event_id == _param("event_id")
+)
+_NOTIFICATION_INSERT = sa.insert(_N)
+
+
+class SqlNotifications(_Repo):
+    def record(self, provider: str, event_id: str) -> bool:
+        key = {"provider": provider, "event_id": event_id}
+        if self._c.execute(_NOTIFICATION_SEEN, key).first() is not None:
+            return False
+        # a concurrent twin that inserts first makes this insert fail at the primary key,
+        # which rolls this whole unit of work back: the state change happens once (PAY-3)
+        self._c.execute(_NOTIFICATION_INSERT, key)
+        return True
+
+
+_OUTBOX_INSERT = sa.insert(t.outbox)
+
+
+class SqlOutbox(_Repo):
+    def add(self, events: Iterable[DomainEvent]) -> None:
+        rows = [
+            {"name": e.name, "payload": e.payload(), "occurred_at": e.occurred_at} for e in events
+        ]
+        if rows:
+            self._c.execute(_OUTBOX_INSERT, rows)
+
+    def list(self, after_id: int = 0, limit: int = 100) -> list[tuple[int, DomainEvent]]:
+        o = t.outbox
+        rows = self._c.execute(
+            sa.select(o).where(o.c.id > after_id).order_by(o.c.id).limit(limit)
+        ).mappings()
+        return [(int(r["id"]), event_from_dict(r["name"], dict(r["payload"]))) for r in rows]

@@ -1,0 +1,196 @@
+"""Warehouses, stock levels and reservations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ecommerce_core.domain.inventory import Reservation, StockLevel, Warehouse
+from ecommerce_sqlalchemy import mapping as m
+from ecommerce_sqlalchemy import tables as t
+from ecommerce_sqlalchemy.repositories._base import (
+    _bind,
+    _bind_arrays,
+    _head,
+    _Joined,
+    _many,
+    _param,
+    _parts,
+    _Repo,
+)
+
+# -- inventory -------------------------------------------------------------------------------
+_WAREHOUSE_INSERT = sa.insert(t.warehouses)
+_WAREHOUSES = sa.select(t.warehouses).order_by(t.warehouses.c.id)
+
+
+class SqlWarehouses(_Repo):
+    def add(self, warehouse: Warehouse) -> None:
+        self._c.execute(
+            _WAREHOUSE_INSERT,
+            {"id": warehouse.id, "name": warehouse.name, "priority": warehouse.priority},
+        )
+
+    def list(self) -> list[Warehouse]:
+        return [m.warehouse_from_row(r) for r in self._c.execute(_WAREHOUSES).mappings()]
+
+
+_S = t.stock_levels
+_STOCK_ONE = sa.select(_S).where(_S.c.sku == _param("sku"), _S.c.warehouse_id == _param("wh"))
+# one global lock order, (sku, warehouse): two checkouts can never deadlock each other
+_STOCK_FOR = sa.select(_S).where(_S.c.sku.in_(_many("skus"))).order_by(_S.c.sku, _S.c.warehouse_id)
+_STOCK_FOR_LOCKED = _STOCK_FOR.with_for_update()
+_STOCK_ALL = sa.select(_S).order_by(_S.c.sku, _S.c.warehouse_id)
+_STOCK_INSERT = sa.insert(_S)
+_STOCK_KEYS = sa.select(_S.c.sku, _S.c.warehouse_id).where(_S.c.sku.in_(_many("skus")))
+_STOCK_BATCH = 32  # levels per UPDATE statement
+_stock_updates: dict[int, sa.Update] = {}
+
+
+def _stock_update(n: int) -> sa.Update:
+    """``UPDATE`` of ``n`` levels in one statement: a ``CASE`` per column, matched by key."""
+    statement = _stock_updates.get(n)
+    if statement is None:
+        keys = [
+            sa.and_(_S.c.sku == _param(f"s{i}"), _S.c.warehouse_id == _param(f"w{i}"))
+            for i in range(n)
+        ]
+        if n == 1:
+            values: dict[str, Any] = {"on_hand": _param("h0"), "reserved": _param("r0")}
+        else:
+            values = {
+                column: sa.case(
+                    *(
+                        (key, sa.bindparam(f"{p}{i}", type_=sa.Integer))
+                        for i, key in enumerate(keys)
+                    ),
+                    else_=_S.c[column],
+                )
+                for column, p in (("on_hand", "h"), ("reserved", "r"))
+            }
+        statement = _stock_updates[n] = sa.update(_S).where(sa.or_(*keys)).values(values)
+    return statement
+
+
+class SqlStock(_Repo):
+    def get(self, sku: str, warehouse_id: str) -> StockLevel | None:
+        row = self._c.execute(_STOCK_ONE, {"sku": sku, "wh": warehouse_id}).mappings().first()
+        return None if row is None else m.stock_from_row(row)
+
+    def for_skus(self, skus: Iterable[str], *, for_update: bool = False) -> list[StockLevel]:
+        wanted = sorted(set(skus))
+        if not wanted:
+            return []
+        query = _STOCK_FOR_LOCKED if for_update and self._locking else _STOCK_FOR
+        return [m.stock_from_row(r) for r in self._c.execute(query, {"skus": wanted}).mappings()]
+
+    def save(self, levels: Sequence[StockLevel]) -> None:
+        # Every use case has locked these rows with for_skus(for_update=True) first, in the
+        # global order; this writes them with as few statements as it can.
+        ordered = sorted({lv.key: lv for lv in levels}.values(), key=lambda lv: lv.key)
+        for start in range(0, len(ordered), _STOCK_BATCH):
+            batch = ordered[start : start + _STOCK_BATCH]
+            params: dict[str, Any] = {}
+            for i, lv in enumerate(batch):
+                params[f"s{i}"], params[f"w{i}"] = lv.sku, lv.warehouse_id
+                params[f"h{i}"], params[f"r{i}"] = lv.on_hand, lv.reserved
+            if self._c.execute(_stock_update(len(batch)), params).rowcount != len(batch):
+                self._insert_missing(batch)
+
+    def _insert_missing(self, batch: Sequence[StockLevel]) -> None:
+        stored = {
+            (r[0], r[1])
+            for r in self._c.execute(_STOCK_KEYS, {"skus": sorted({lv.sku for lv in batch})})
+        }
+        missing = [
+            {
+                "sku": lv.sku,
+                "warehouse_id": lv.warehouse_id,
+                "on_hand": lv.on_hand,
+                "reserved": lv.reserved,
+            }
+            for lv in batch
+            if lv.key not in stored
+        ]
+        if missing:
+            self._c.execute(_STOCK_INSERT, missing)
+
+    def list(self) -> list[StockLevel]:
+        return [m.stock_from_row(r) for r in self._c.execute(_STOCK_ALL).mappings()]
+
+
+_RESERVATION_INSERT = sa.insert(t.reservations)
+_RESERVATION_LINES_INSERT = sa.insert(t.reservation_lines)
+_RESERVATIONS = _Joined(
+    t.reservations,
+    t.reservation_lines,
+    t.reservation_lines.c.reservation_id == t.reservations.c.id,
+    t.reservation_lines.c.sku,
+    t.reservation_lines.c.warehouse_id,
+)
+_RESERVATION_INSERT_PG = _parts(t.reservation_lines, "reservation_id", "r_id", "l").add_cte(
+    _head(t.reservations, "r").cte("w_reservation")
+)
+_RESERVATION_BY_ID = _RESERVATIONS.query.where(t.reservations.c.id == _param("id"))
+# the reservation's own row is locked; its lines never change
+_RESERVATION_BY_ID_LOCKED = _RESERVATION_BY_ID.with_for_update(of=t.reservations)
+_RESERVATION_UPDATE = (
+    sa.update(t.reservations)
+    .where(t.reservations.c.id == _param("key"))
+    .values(status=_param("new_status"))
+)
+
+
+class SqlReservations(_Repo):
+    def add(self, reservation: Reservation) -> None:
+        r = reservation
+        head = {
+            "id": r.id,
+            "order_id": r.order_id,
+            "status": r.status.value,
+            "created_at": r.created_at,
+            "expires_at": r.expires_at,
+        }
+        lines = [
+            {
+                "reservation_id": r.id,
+                "sku": ln.sku,
+                "warehouse_id": ln.warehouse_id,
+                "quantity": ln.quantity,
+            }
+            for ln in r.lines
+        ]
+        if self._chain:
+            params: dict[str, Any] = {}
+            _bind("r", head, params)
+            _bind_arrays("l", t.reservation_lines, "reservation_id", lines, params)
+            self._c.execute(_RESERVATION_INSERT_PG, params)
+            return
+        self._c.execute(_RESERVATION_INSERT, head)
+        if lines:
+            self._c.execute(_RESERVATION_LINES_INSERT, lines)
+
+    def get(self, reservation_id: str, *, for_update: bool = False) -> Reservation | None:
+        query = _RESERVATION_BY_ID_LOCKED if for_update and self._locking else _RESERVATION_BY_ID
+        found = _RESERVATIONS.group(self._c.execute(query, {"id": reservation_id}).mappings())
+        return m.reservation_from_rows(*found[0]) if found else None
+
+    def update(self, reservation: Reservation) -> None:
+        # the lines of a reservation never change; only its status does
+        self._c.execute(
+            _RESERVATION_UPDATE, {"key": reservation.id, "new_status": reservation.status.value}
+        )
+
+    def expired(self, now: datetime, limit: int = 100) -> list[Reservation]:
+        r = t.reservations
+        query = (
+            sa.select(r.c.id)
+            .where(r.c.status == "active", r.c.expires_at <= now)
+            .order_by(r.c.expires_at, r.c.id)
+            .limit(limit)
+        )
+        found = [self.get(row[0]) for row in self._c.execute(query)]
+        return [x for x in found if x is not None]

@@ -1,0 +1,162 @@
+"""Orders with their lines and status history."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ecommerce_core.domain.orders import Order
+from ecommerce_sqlalchemy import mapping as m
+from ecommerce_sqlalchemy import tables as t
+from ecommerce_sqlalchemy.repositories._base import (
+    Row,
+    _bind,
+    _bind_arrays,
+    _head,
+    _Joined,
+    _many,
+    _param,
+    _parts,
+    _Repo,
+)
+
+# -- orders ----------------------------------------------------------------------------------
+_ORDER_INSERT = sa.insert(t.orders)
+_ORDER_LINES_INSERT = sa.insert(t.order_lines)
+_HISTORY_INSERT = sa.insert(t.order_history)
+_ORDER_INSERT_PG = _parts(t.order_history, "order_id", "o_id", "h").add_cte(
+    _head(t.orders, "o").cte("w_order"),
+    _parts(t.order_lines, "order_id", "o_id", "l").cte("w_order_lines"),
+)
+_ORDERS = _Joined(
+    t.orders,
+    t.order_lines,
+    t.order_lines.c.order_id == t.orders.c.id,
+    t.order_lines.c.position,
+)
+_ORDER_BY_ID = _ORDERS.query.where(t.orders.c.id == _param("a"))
+_ORDER_BY_ID_LOCKED = _ORDER_BY_ID.with_for_update(of=t.orders)
+_ORDER_BY_NUMBER = _ORDERS.query.where(t.orders.c.number == _param("a"))
+_ORDER_BY_KEY = _ORDERS.query.where(
+    t.orders.c.customer_id == _param("a"), t.orders.c.idempotency_key == _param("b")
+)
+_HISTORY_OF = sa.select(t.order_history).where(t.order_history.c.order_id.in_(_many("ids")))
+_HISTORY_COUNT = (
+    sa.select(sa.func.count())
+    .select_from(t.order_history)
+    .where(t.order_history.c.order_id == _param("id"))
+)
+_ORDER_UPDATE = sa.update(t.orders).where(t.orders.c.id == _param("key"))
+
+
+def _recent_orders(where: Any) -> sa.Select[Any]:
+    """The newest ``limit`` orders matching ``where``, with their lines, in one statement."""
+    o = t.orders
+    newest = o.c.placed_at.desc(), o.c.id.desc()
+    heads = sa.select(o).where(where).order_by(*newest).limit(_param("limit")).subquery("o")
+    lines = t.order_lines
+    return (
+        sa.select(*heads.c, *(c.label(f"c_{c.name}") for c in lines.c))
+        .select_from(heads.outerjoin(lines, lines.c.order_id == heads.c.id))
+        .order_by(heads.c.placed_at.desc(), heads.c.id.desc(), lines.c.position)
+    )
+
+
+_ORDERS_RECENT = _recent_orders(sa.true())
+_ORDERS_RECENT_OF = _recent_orders(t.orders.c.customer_id == _param("customer"))
+
+
+class SqlOrders(_Repo):
+    def __init__(self, conn: Connection, locking: bool) -> None:
+        super().__init__(conn, locking)
+        # how many status changes of each order this transaction has read or written
+        self._stored_history: dict[str, int] = {}
+
+    def add(self, order: Order) -> None:
+        head = m.order_to_row(order)
+        lines = [
+            {
+                "order_id": order.id,
+                "position": i,
+                "sku": ln.sku,
+                "product_id": ln.product_id,
+                "name": ln.name,
+                "quantity": ln.quantity,
+                "unit_price": ln.unit_price.amount,
+                "discount": ln.discount.amount,
+                "total": ln.total.amount,
+            }
+            for i, ln in enumerate(order.lines)
+        ]
+        history = self._history_rows(order, 0)
+        self._stored_history[order.id] = len(history)
+        if self._chain:
+            params: dict[str, Any] = {}
+            _bind("o", head, params)
+            _bind_arrays("l", t.order_lines, "order_id", lines, params)
+            _bind_arrays("h", t.order_history, "order_id", history, params)
+            self._c.execute(_ORDER_INSERT_PG, params)
+            return
+        self._c.execute(_ORDER_INSERT, head)
+        for statement, rows in ((_ORDER_LINES_INSERT, lines), (_HISTORY_INSERT, history)):
+            if rows:
+                self._c.execute(statement, rows)
+
+    @staticmethod
+    def _history_rows(order: Order, start: int) -> list[dict[str, Any]]:
+        return [
+            {
+                "order_id": order.id,
+                "position": i,
+                "status": h.status.value,
+                "at": h.at,
+                "note": h.note,
+            }
+            for i, h in enumerate(order.history)
+            if i >= start
+        ]
+
+    def _orders(self, heads: list[tuple[Row, list[Row]]]) -> list[Order]:
+        history: dict[str, list[Row]] = defaultdict(list)
+        if heads:
+            ids = [head["id"] for head, _ in heads]
+            for row in self._c.execute(_HISTORY_OF, {"ids": ids}).mappings():
+                history[row["order_id"]].append(row)
+        orders = [m.order_from_rows(head, lines, history[head["id"]]) for head, lines in heads]
+        for order in orders:
+            self._stored_history[order.id] = len(history[order.id])
+        return orders
+
+    def _one(self, statement: Any, a: str, b: str = "") -> Order | None:
+        found = self._orders(_ORDERS.group(self._c.execute(statement, {"a": a, "b": b}).mappings()))
+        return found[0] if found else None
+
+    def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
+        locked = for_update and self._locking
+        return self._one(_ORDER_BY_ID_LOCKED if locked else _ORDER_BY_ID, order_id)
+
+    def get_by_number(self, number: str) -> Order | None:
+        return self._one(_ORDER_BY_NUMBER, number)
+
+    def get_by_idempotency_key(self, customer_id: str, key: str) -> Order | None:
+        return self._one(_ORDER_BY_KEY, customer_id, key)
+
+    def update(self, order: Order) -> None:
+        known = self._stored_history.get(order.id)
+        if known is None:
+            known = int(self._c.execute(_HISTORY_COUNT, {"id": order.id}).scalar_one())
+        self._c.execute(_ORDER_UPDATE, {"key": order.id, **m.order_to_row(order)})
+        rows = self._history_rows(order, known)
+        if rows:
+            self._c.execute(_HISTORY_INSERT, rows)
+        self._stored_history[order.id] = max(known, len(order.history))
+
+    def list(self, customer_id: str | None = None, limit: int = 100) -> list[Order]:
+        if customer_id is None:
+            rows = self._c.execute(_ORDERS_RECENT, {"limit": limit})
+        else:
+            rows = self._c.execute(_ORDERS_RECENT_OF, {"limit": limit, "customer": customer_id})
+        return self._orders(_ORDERS.group(rows.mappings()))
