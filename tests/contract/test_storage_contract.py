@@ -47,6 +47,32 @@ def test_categories_and_products_come_back_exactly_as_stored(storage: Storage) -
         assert uow.products.list([]) == []
 
 
+def test_a_lineage_is_the_categories_named_and_all_their_ancestors(storage: Storage) -> None:
+    with storage.unit_of_work() as uow:
+        uow.categories.add(b.category("cat_1", "all"))
+        uow.categories.add(b.category("cat_2", "phones", parent="cat_1"))
+        uow.categories.add(b.category("cat_3", "android", parent="cat_2"))
+        uow.categories.add(b.category("cat_4", "ios", parent="cat_2"))
+        uow.categories.add(b.category("cat_5", "garden"))
+        uow.categories.add(b.category("cat_6", "tools", parent="cat_5"))
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        every = {c.id: c for c in uow.categories.list()}
+
+        def lineage(*ids: str) -> dict[str, object]:
+            found = uow.categories.lineage(ids)
+            assert len(found) == len({c.id for c in found})  # each once
+            return {c.id: c for c in found}
+
+        assert lineage("cat_3") == {k: every[k] for k in ("cat_1", "cat_2", "cat_3")}
+        assert set(lineage("cat_3", "cat_4", "cat_6", "nope")) == {
+            "cat_1", "cat_2", "cat_3", "cat_4", "cat_5", "cat_6"
+        }  # fmt: skip
+        assert set(lineage("cat_1", "cat_1")) == {"cat_1"}
+        assert lineage("nope") == {}
+        assert lineage() == {}
+
+
 def test_a_sku_can_belong_to_one_product_only(storage: Storage) -> None:
     _catalog(storage)
     with pytest.raises(AlreadyExists), storage.unit_of_work() as uow:
@@ -186,6 +212,24 @@ def test_orders_are_listed_newest_first_and_per_customer(storage: Storage) -> No
         assert [o.id for o in uow.orders.list()] == ["ord_2", "ord_1", "ord_0"]
         assert [o.id for o in uow.orders.list(customer_id="cus_1")] == ["ord_1", "ord_0"]
         assert [o.id for o in uow.orders.list(limit=1)] == ["ord_2"]
+
+
+def test_whether_a_customer_has_orders_is_answered_whatever_their_state(storage: Storage) -> None:
+    with storage.unit_of_work() as uow:
+        assert not uow.orders.has_orders("cus_1")
+        uow.orders.add(b.order())
+        assert uow.orders.has_orders("cus_1")  # its own writes, before the commit
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        stored = uow.orders.get("ord_1", for_update=True)
+        assert stored is not None
+        cancelled, _ = stored.transition(OrderAction.CANCEL, b.T0, "changed my mind")
+        uow.orders.update(cancelled)
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.orders.has_orders("cus_1")  # a cancelled order was still placed
+        assert not uow.orders.has_orders("cus_2")
+        assert not uow.orders.has_orders("")
 
 
 def test_a_payment_keeps_its_refunds_and_their_outcomes(storage: Storage) -> None:

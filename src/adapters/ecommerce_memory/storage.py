@@ -79,6 +79,15 @@ class _Categories(_Repo):
     def get(self, category_id: str) -> Category | None:
         return self.rows.get(category_id)
 
+    def lineage(self, category_ids: Iterable[str]) -> list[Category]:
+        found: dict[str, Category] = {}
+        for start in category_ids:
+            current = self.rows.get(start)
+            while current is not None and current.id not in found:
+                found[current.id] = current
+                current = None if current.parent_id is None else self.rows.get(current.parent_id)
+        return list(found.values())
+
     def list(self) -> list[Category]:
         return list(self.rows.values())
 
@@ -226,6 +235,9 @@ class _Orders(_Repo):
             o for o in self.rows.values() if customer_id is None or o.customer_id == customer_id
         ]
         return sorted(found, key=lambda o: (o.placed_at, o.id), reverse=True)[:limit]
+
+    def has_orders(self, customer_id: str) -> bool:
+        return any(o.customer_id == customer_id for o in self.rows.values())
 
 
 class _Payments(_Repo):

@@ -103,6 +103,17 @@ class MongoCategories(_Repo):
         d = self._get(category_id)
         return None if d is None else m.category_from_doc(d)
 
+    def lineage(self, category_ids: Iterable[str]) -> list[Category]:
+        # one read per level of the tree (trees are shallow), each by the primary key
+        found: dict[str, Category] = {}
+        wanted = set(category_ids)
+        while wanted:
+            level = [m.category_from_doc(d) for d in self._all({"_id": {"$in": sorted(wanted)}})]
+            for category in level:
+                found[category.id] = category
+            wanted = {c.parent_id for c in level if c.parent_id is not None} - set(found)
+        return list(found.values())
+
     def list(self) -> list[Category]:
         return [m.category_from_doc(d) for d in self._all({}, BY_ID)]
 
@@ -306,6 +317,12 @@ class MongoOrders(_Repo):
             return []
         query = {} if customer_id is None else {"customer_id": customer_id}
         return [m.order_from_doc(d) for d in self._all(query, _NEWEST, limit)]
+
+    def has_orders(self, customer_id: str) -> bool:
+        # the (customer, idempotency key) index answers it; only the id comes back
+        return (
+            self._tx.read(self._col.find_one, {"customer_id": customer_id}, {"_id": 1}) is not None
+        )
 
 
 class MongoPayments(_Repo):

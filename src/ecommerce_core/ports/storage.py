@@ -51,6 +51,11 @@ class CategoryRepository(Protocol):
 
     def get(self, category_id: str) -> Category | None: ...
 
+    def lineage(self, category_ids: Iterable[str]) -> list[Category]:
+        """These categories and every ancestor of theirs up to the roots, each once, in no
+        particular order (unknown ids are left out; a cycle ends the walk). What pricing needs of
+        the tree for a cart, without reading the whole tree."""
+
     def list(self) -> list[Category]: ...
 
 
@@ -133,6 +138,10 @@ class OrderRepository(Protocol):
 
     def list(self, customer_id: str | None = None, limit: int = 100) -> list[Order]:
         """Newest first; only the customer's orders when ``customer_id`` is given."""
+
+    def has_orders(self, customer_id: str) -> bool:
+        """True if the customer ever placed an order, whatever became of it (one indexed probe,
+        not a read of the order: pricing asks it on every quote for "first order" conditions)."""
 
 
 class PaymentRepository(Protocol):

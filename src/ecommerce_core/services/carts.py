@@ -57,12 +57,17 @@ class CartService:
         with self._ctx.uow() as uow:
             cart = self._load(uow, customer_id)
             updated = cart.with_item(sku, quantity, now)
-            product = self._sellable(uow, updated.lines[-1].sku)
+            code = updated.lines[-1].sku  # the SKU added, as the cart normalised it
+            # the products of the whole cart, read once: to check the new one and to price all
+            products = uow.products.get_by_skus(line.sku for line in updated.lines)
+            product = products.get(code)
+            if product is None or not product.active:
+                raise UnknownSku(f"no product has the SKU {code}", sku=code)
             if product.currency != cart.currency:
                 raise CurrencyMismatch(
                     f"this shop sells in {cart.currency}; that item is priced in {product.currency}"
                 )
-            view = self._view(uow, updated, locale)
+            view = self._view(uow, updated, locale, products)
             uow.carts.save(updated)
             uow.commit()
         return view
@@ -103,15 +108,16 @@ class CartService:
             )
         return cart
 
-    @staticmethod
-    def _sellable(uow: UnitOfWork, sku: str) -> Product:
-        product = uow.products.get_by_sku(sku)
-        if product is None or not product.active:
-            raise UnknownSku(f"no product has the SKU {sku}", sku=sku)
-        return product
-
-    def _view(self, uow: UnitOfWork, cart: Cart, locale: str) -> CartView:
+    def _view(
+        self,
+        uow: UnitOfWork,
+        cart: Cart,
+        locale: str,
+        products: dict[str, Product] | None = None,
+    ) -> CartView:
         # an item withdrawn since it was added is priced out of the cart, not silently kept
-        pricing, products = price_for(self._ctx, uow, cart, cart.customer_id)
+        pricing, products, _, _ = price_for(
+            self._ctx, uow, cart, cart.customer_id, products=products
+        )
         names = {line.sku: products[line.sku].label(line.sku, locale) for line in pricing.lines}
         return CartView(cart, pricing, names)

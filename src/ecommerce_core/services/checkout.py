@@ -19,6 +19,7 @@ from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
 from ecommerce_core.services.orders import reserve_stock
 from ecommerce_core.services.quotes import (
+    Priced,
     best_for,
     codes_from,
     gift_lines,
@@ -82,7 +83,7 @@ class CheckoutService:
         codes = codes_from(coupons)
         address = None if shipping_address is None else address_from(shipping_address)
         with self._ctx.uow() as uow:
-            return self._price(uow, customer_id, codes, address)[0]
+            return self._price(uow, customer_id, codes, address).breakdown
 
     def best_coupons(
         self,
@@ -127,7 +128,8 @@ class CheckoutService:
                 existing = uow.orders.get_by_idempotency_key(customer_id, key)
                 if existing is not None:
                     return existing
-                pricing, products = self._price(uow, customer_id, codes, address)
+                priced = self._price(uow, customer_id, codes, address)
+                pricing, products = priced.breakdown, priced.products
                 refuse_unapplied(pricing, codes)
                 gifts = self._gift_products(uow, pricing)
                 order_id = self._ctx.ids.new_id("ord")
@@ -194,7 +196,14 @@ class CheckoutService:
                     now,
                     self._ctx.settings.reservation_ttl,
                 )
-                take_uses(uow, pricing, customer_id, now)
+                take_uses(
+                    uow,
+                    pricing,
+                    customer_id,
+                    now,
+                    promotions=priced.promotions,
+                    codes=priced.codes,
+                )
                 uow.outbox.add(
                     [
                         ev.OrderPlaced(
@@ -240,7 +249,7 @@ class CheckoutService:
 
     def _price(
         self, uow: UnitOfWork, customer_id: str, codes: Sequence[str], address: Address | None
-    ) -> tuple[PriceBreakdown, dict[str, Any]]:
+    ) -> Priced:
         cart = self._cart(uow, customer_id)
         products = uow.products.get_by_skus(line.sku for line in cart.lines)
         gone = sorted(

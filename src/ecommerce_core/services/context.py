@@ -97,7 +97,9 @@ def priceable_items(
     uow: UnitOfWork, quantities: Mapping[str, int], products: Mapping[str, Product]
 ) -> list[PriceableItem]:
     """Cart quantities joined with list prices and category ancestry, ready for the engine."""
-    categories = {c.id: c for c in uow.categories.list()}
+    # only the branches of the tree that the cart's products hang on
+    lineage = uow.categories.lineage({products[sku].category_id for sku in quantities})
+    categories = {c.id: c for c in lineage}
     items = []
     for sku, quantity in quantities.items():
         product = products[sku]

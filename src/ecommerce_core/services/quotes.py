@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from ecommerce_core.domain.cart import Cart
 from ecommerce_core.domain.catalog import Product
@@ -20,6 +20,7 @@ from ecommerce_core.domain.pricing import (
     CouponChoice,
     PriceBreakdown,
     PricingContext,
+    Promotion,
     best_coupons,
     normalize_code,
 )
@@ -27,6 +28,7 @@ from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext, priceable_items
 
 __all__ = [
+    "Priced",
     "best_for",
     "codes_from",
     "gift_lines",
@@ -40,6 +42,18 @@ __all__ = [
 MAX_CODES = 20
 #: Reasons that mean "someone else took it" rather than "this cart does not qualify".
 _TAKEN = {"usage_limit_reached", "customer_limit_reached", "budget_exhausted"}
+
+
+class Priced(NamedTuple):
+    """A cart priced now, with what was read to price it (and is not read again to place it)."""
+
+    breakdown: PriceBreakdown
+    #: the product of each SKU of the cart
+    products: dict[str, Product]
+    #: every promotion, by id, as read for this pricing
+    promotions: dict[str, Promotion]
+    #: each code entered, with its coupon as read for this pricing
+    codes: dict[str, AppliedCode]
 
 
 def codes_from(value: object) -> list[str]:
@@ -66,7 +80,7 @@ def region_of(address: Address | None) -> str:
 
 def _buyer(uow: UnitOfWork, customer_id: str) -> Buyer:
     # first order: nothing placed yet (a cancelled order still counts as an order placed)
-    return Buyer(customer_id, orders_placed=len(uow.orders.list(customer_id=customer_id, limit=1)))
+    return Buyer(customer_id, orders_placed=int(uow.orders.has_orders(customer_id)))
 
 
 def _applied(uow: UnitOfWork, customer_id: str, codes: Sequence[str]) -> list[AppliedCode]:
@@ -111,11 +125,12 @@ def price_for(
     codes: Sequence[str] = (),
     address: Address | None = None,
     products: dict[str, Product] | None = None,
-) -> tuple[PriceBreakdown, dict[str, Product]]:
+) -> Priced:
     """The cart priced now for this customer, with the codes they entered. Lines whose product
     is no longer sold are left out (``products``: the cart's, when the caller has them)."""
     items, products = _lines(uow, cart, products)
-    index = ctx.pricing.index(uow.promotions.list())
+    promotions = uow.promotions.list()
+    index = ctx.pricing.index(promotions)
     context = PricingContext(
         ctx.clock.now(), cart.currency, _buyer(uow, customer_id), region=region_of(address)
     )
@@ -130,7 +145,12 @@ def price_for(
     if gifts:  # what is left for gifts once the cart's own units are held
         bought = {item.sku: item.quantity for item in items}
         stock = {sku: n - bought.get(sku, 0) for sku, n in _stock(uow, gifts).items()}
-    return ctx.pricing.quote(items, index, context, coupons=applied, stock=stock), products
+    return Priced(
+        ctx.pricing.quote(items, index, context, coupons=applied, stock=stock),
+        products,
+        {p.id: p for p in promotions},
+        {a.code: a for a in applied},
+    )
 
 
 def best_for(
@@ -162,10 +182,23 @@ def refuse_unapplied(pricing: PriceBreakdown, codes: Sequence[str]) -> None:
     raise InvalidInput("a coupon cannot be used with this cart", field="coupons", reasons=reasons)
 
 
-def take_uses(uow: UnitOfWork, pricing: PriceBreakdown, customer_id: str, now: datetime) -> None:
+def take_uses(
+    uow: UnitOfWork,
+    pricing: PriceBreakdown,
+    customer_id: str,
+    now: datetime,
+    *,
+    promotions: Mapping[str, Promotion] | None = None,
+    codes: Mapping[str, AppliedCode] | None = None,
+) -> None:
     """Take one use of every limited promotion and every coupon the order applies, each by a
     conditional update, in one global order (promotions, then coupons, by id): any refusal
-    raises :class:`Conflict` and the whole unit of work rolls back."""
+    raises :class:`Conflict` and the whole unit of work rolls back.
+
+    ``promotions`` and ``codes``: what the pricing read in this unit of work, so that it is not
+    read again (the counts themselves are only ever changed by the conditional updates)."""
+    known_promotions = promotions or {}
+    known_codes = codes or {}
     given: dict[str, int] = {}
     for line in pricing.lines:
         for adj in line.adjustments:
@@ -178,7 +211,7 @@ def take_uses(uow: UnitOfWork, pricing: PriceBreakdown, customer_id: str, now: d
         if gift.source == "promotion":
             given.setdefault(gift.source_id, 0)
     for promotion_id in sorted(given):
-        promotion = uow.promotions.get(promotion_id)
+        promotion = known_promotions.get(promotion_id) or uow.promotions.get(promotion_id)
         limited = promotion is not None and (
             promotion.usage_limit is not None or promotion.budget is not None
         )
@@ -188,13 +221,19 @@ def take_uses(uow: UnitOfWork, pricing: PriceBreakdown, customer_id: str, now: d
                 reasons={promotion_id: "budget_exhausted"},
             )
     used: dict[str, str] = {}
+    read: dict[str, Any] = {}
     for code in pricing.coupons:
+        seen = known_codes.get(code)
+        if seen is not None and seen.coupon is not None:
+            used[seen.coupon.id] = code
+            read[seen.coupon.id] = seen.coupon
+            continue
         found = uow.coupons.get_code(code)
         if found is None:
             raise Conflict("a coupon code was withdrawn", reasons={code: "unknown_code"})
         used[found.coupon_id] = code
     for coupon_id in sorted(used):
-        coupon = uow.coupons.get(coupon_id)
+        coupon = read.get(coupon_id) or uow.coupons.get(coupon_id)
         code = used[coupon_id]
         if coupon is None or not uow.coupons.take_use(coupon_id):
             raise Conflict("a coupon has no use left", reasons={code: "usage_limit_reached"})

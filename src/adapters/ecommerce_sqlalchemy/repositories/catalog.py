@@ -23,6 +23,25 @@ _CATEGORY_BY_ID = sa.select(t.categories).where(t.categories.c.id == _param("id"
 _CATEGORIES = sa.select(t.categories).order_by(t.categories.c.id)
 
 
+def _lineage() -> sa.Select[Any]:
+    """The categories named and all their ancestors, in one recursive statement (``UNION``, not
+    ``UNION ALL``: a row met twice ends the walk, so even a cycle terminates)."""
+    c = t.categories
+    up = (
+        sa.select(c.c.id, c.c.parent_id)
+        .where(c.c.id.in_(_many("ids")))
+        .cte("lineage", recursive=True)
+    )
+    parent = c.alias("parent")
+    up = up.union(
+        sa.select(parent.c.id, parent.c.parent_id).join(up, parent.c.id == up.c.parent_id)
+    )
+    return sa.select(c).where(c.c.id.in_(sa.select(up.c.id)))
+
+
+_CATEGORY_LINEAGE = _lineage()
+
+
 class SqlCategories(_Repo):
     def add(self, category: Category) -> None:
         self._c.execute(_CATEGORY_INSERT, m.category_to_row(category))
@@ -30,6 +49,13 @@ class SqlCategories(_Repo):
     def get(self, category_id: str) -> Category | None:
         row = self._c.execute(_CATEGORY_BY_ID, {"id": category_id}).mappings().first()
         return None if row is None else m.category_from_row(row)
+
+    def lineage(self, category_ids: Iterable[str]) -> list[Category]:
+        wanted = sorted(set(category_ids))
+        if not wanted:
+            return []
+        rows = self._c.execute(_CATEGORY_LINEAGE, {"ids": wanted}).mappings()
+        return [m.category_from_row(r) for r in rows]
 
     def list(self) -> list[Category]:
         return [m.category_from_row(r) for r in self._c.execute(_CATEGORIES).mappings()]

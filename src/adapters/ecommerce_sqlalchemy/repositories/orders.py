@@ -50,6 +50,8 @@ _HISTORY_COUNT = (
     .where(t.order_history.c.order_id == _param("id"))
 )
 _ORDER_UPDATE = sa.update(t.orders).where(t.orders.c.id == _param("key"))
+# the (customer_id, idempotency_key) unique index answers it without reading an order
+_HAS_ORDERS = sa.select(sa.literal(1)).where(t.orders.c.customer_id == _param("c")).limit(1)
 
 
 def _recent_orders(where: Any) -> sa.Select[Any]:
@@ -160,3 +162,6 @@ class SqlOrders(_Repo):
         else:
             rows = self._c.execute(_ORDERS_RECENT_OF, {"limit": limit, "customer": customer_id})
         return self._orders(_ORDERS.group(rows.mappings()))
+
+    def has_orders(self, customer_id: str) -> bool:
+        return self._c.execute(_HAS_ORDERS, {"c": customer_id}).first() is not None
