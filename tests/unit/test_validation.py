@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 
 import pytest
@@ -147,6 +148,31 @@ def test_free_text_is_nfc_normalised_stripped_and_refuses_control_characters() -
         with pytest.raises(InvalidInput):
             v.text(bad, "name")
     assert v.text("two\nlines\tok", "note") == "two\nlines\tok"
+
+
+@given(st.text(min_size=1, max_size=30))
+def test_free_text_is_refused_exactly_when_it_holds_a_control_character_but_tab_or_newline(
+    raw: str,
+) -> None:
+    cleaned = unicodedata.normalize("NFC", raw).strip()
+    control = any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in cleaned)
+    if not cleaned or v.contains_card_number(cleaned):
+        return
+    if control:
+        with pytest.raises(InvalidInput, match="control characters"):
+            v.text(raw, "note")
+    else:
+        assert v.text(raw, "note") == cleaned
+
+
+@pytest.mark.parametrize("point", [*range(0x20), *range(0x7F, 0xA0)])
+def test_every_c0_and_c1_control_but_tab_and_newline_is_refused(point: int) -> None:
+    raw = f"a{chr(point)}b"
+    if chr(point) in "\n\t":
+        assert v.text(raw, "note") == raw
+    else:
+        with pytest.raises(InvalidInput, match="control characters"):
+            v.text(raw, "note")
 
 
 # -- e-mail addresses ------------------------------------------------------------------------
