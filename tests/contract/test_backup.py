@@ -25,6 +25,9 @@ def _busy_shop(w: World) -> None:
     w.shop.shipping.ship(w.admin, paid.id)
     w.clock.advance(timedelta(hours=31))
     w.shop.shipping.track(w.customer, paid.id)
+    w.shop.payments.refund_lines(
+        w.admin, paid.id, {"CABLE-1M": 1}, include_shipping=True, idempotency_key="lines"
+    )
     refunded = w.buy(PX_256_WHT=1, key="b")
     pay = w.shop.payments.pay(
         w.customer, refunded.id, payment_method="tok_visa", idempotency_key="pb"

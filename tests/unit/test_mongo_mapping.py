@@ -44,7 +44,13 @@ from ecommerce_core.domain.inventory import (
 )
 from ecommerce_core.domain.money import CURRENCY_EXPONENTS
 from ecommerce_core.domain.orders import Address, Order, OrderLine, OrderStatus, StatusChange
-from ecommerce_core.domain.payments import Payment, PaymentStatus, Refund, RefundStatus
+from ecommerce_core.domain.payments import (
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundLine,
+    RefundStatus,
+)
 from ecommerce_core.domain.pricing import (
     Benefit,
     Condition,
@@ -164,7 +170,9 @@ addresses = st.builds(
 def orders(draw: st.DrawFn) -> Order:
     cur = draw(currencies)
     money = st.builds(Money, amounts, st.just(cur))
-    line = st.builds(OrderLine, skus, ids, any_text, small_quantities, money, money, money)
+    line = st.builds(
+        OrderLine, skus, ids, any_text, small_quantities, money, money, money, st.none() | money
+    )
     change = st.builds(StatusChange, st.sampled_from(OrderStatus), moments, any_text)
     return Order(
         id=draw(ids),
@@ -191,8 +199,18 @@ def orders(draw: st.DrawFn) -> Order:
 def payments(draw: st.DrawFn) -> Payment:
     cur = draw(currencies)
     money = st.builds(Money, amounts, st.just(cur))
+    refund_line = st.builds(RefundLine, st.integers(0, 50), skus, small_quantities, money)
     refund = st.builds(
-        Refund, ids, money, st.sampled_from(RefundStatus), moments, ids, any_text, any_text
+        Refund,
+        ids,
+        money,
+        st.sampled_from(RefundStatus),
+        moments,
+        ids,
+        any_text,
+        any_text,
+        st.lists(refund_line, max_size=3).map(tuple),
+        st.none() | money,
     )
     return Payment(
         id=draw(ids),

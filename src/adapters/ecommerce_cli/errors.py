@@ -16,7 +16,8 @@ status  codes
 6       ``conflict``, ``already_exists``, ``idempotency_conflict``, ``idempotency_in_progress``,
         ``contention``
 7       ``out_of_stock``, ``reservation_expired``, ``illegal_transition``, ``empty_cart``
-8       ``payment_error``, ``payment_declined``, ``refund_exceeds_captured``, ``invalid_signature``
+8       ``payment_error``, ``payment_declined``, ``refund_exceeds_captured``,
+        ``refund_exceeds_sold``, ``invalid_signature``
 9       ``shipping_error``
 10      ``plugin_error``, ``unknown_backend``
 11      ``storage_error``, ``storage_unavailable``, ``corrupt_data``
@@ -61,6 +62,7 @@ EXIT_STATUS: dict[str, int] = {
     "payment_error": 8,
     "payment_declined": 8,
     "refund_exceeds_captured": 8,
+    "refund_exceeds_sold": 8,
     "invalid_signature": 8,
     "shipping_error": 9,
     "plugin_error": 10,

@@ -26,7 +26,13 @@ from ecommerce_core.domain.inventory import (
 )
 from ecommerce_core.domain.money import Money
 from ecommerce_core.domain.orders import Address, Order, OrderLine, OrderStatus, StatusChange
-from ecommerce_core.domain.payments import Payment, PaymentStatus, Refund, RefundStatus
+from ecommerce_core.domain.payments import (
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundLine,
+    RefundStatus,
+)
 from ecommerce_core.domain.pricing import (
     Benefit,
     Condition,
@@ -275,6 +281,8 @@ def order_to_doc(o: Order) -> Doc:
                 "unit_price": f.minor(ln.unit_price, cur, "a line's unit price"),
                 "discount": f.minor(ln.discount, cur, "a line's discount"),
                 "total": f.minor(ln.total, cur, "a line's total"),
+                # absent on lines stored before line taxes were recorded
+                **({} if ln.tax is None else {"tax": f.minor(ln.tax, cur, "a line's tax")}),
             }
             for ln in o.lines
         ],
@@ -322,6 +330,7 @@ def order_from_doc(d: Mapping[str, Any]) -> Order:
                     unit_price=money(ln, "unit_price"),
                     discount=money(ln, "discount"),
                     total=money(ln, "total"),
+                    tax=money(ln, "tax") if "tax" in ln else None,
                 )
                 for ln in f.docs(d, "lines")
             ),
@@ -369,11 +378,30 @@ def payment_to_doc(p: Payment) -> Doc:
                 "idempotency_key": r.idempotency_key,
                 "reason": r.reason,
                 "provider_ref": r.provider_ref,
+                **_refund_parts(r, cur),
             }
             for r in p.refunds
         ],
         "failure": p.failure,
     }
+
+
+def _refund_parts(r: Refund, cur: str) -> Doc:
+    """The lines and shipping a line refund covers; absent from a refund of an amount."""
+    parts: Doc = {}
+    if r.lines:
+        parts["lines"] = [
+            {
+                "line": x.line,
+                "sku": x.sku,
+                "quantity": x.quantity,
+                "amount": f.minor(x.amount, cur, "a refunded line"),
+            }
+            for x in r.lines
+        ]
+    if r.shipping is not None:
+        parts["shipping"] = f.minor(r.shipping, cur, "a refunded shipping")
+    return parts
 
 
 def payment_from_doc(d: Mapping[str, Any]) -> Payment:
@@ -401,6 +429,16 @@ def payment_from_doc(d: Mapping[str, Any]) -> Payment:
                     idempotency_key=f.text(r, "idempotency_key"),
                     reason=f.text(r, "reason"),
                     provider_ref=f.text(r, "provider_ref"),
+                    lines=tuple(
+                        RefundLine(
+                            f.whole(x, "line"),
+                            f.text(x, "sku"),
+                            f.whole(x, "quantity"),
+                            Money(f.whole(x, "amount"), cur),
+                        )
+                        for x in (f.docs(r, "lines") if "lines" in r else ())
+                    ),
+                    shipping=Money(f.whole(r, "shipping"), cur) if "shipping" in r else None,
                 )
                 for r in f.docs(d, "refunds")
             ),

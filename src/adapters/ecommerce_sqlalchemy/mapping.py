@@ -23,7 +23,13 @@ from ecommerce_core.domain.inventory import (
 )
 from ecommerce_core.domain.money import Money
 from ecommerce_core.domain.orders import Address, Order, OrderLine, OrderStatus, StatusChange
-from ecommerce_core.domain.payments import Payment, PaymentStatus, Refund, RefundStatus
+from ecommerce_core.domain.payments import (
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundLine,
+    RefundStatus,
+)
 from ecommerce_core.domain.pricing import Promotion
 from ecommerce_core.domain.security import Role
 from ecommerce_core.domain.shipping import Shipment, TrackingEvent, TrackingStatus
@@ -183,6 +189,7 @@ def order_from_rows(row: Row, line_rows: Iterable[Row], history_rows: Iterable[R
                     unit_price=Money(int(r["unit_price"]), cur),
                     discount=Money(int(r["discount"]), cur),
                     total=Money(int(r["total"]), cur),
+                    tax=None if r["tax"] is None else Money(int(r["tax"]), cur),
                 )
                 for r in sorted(line_rows, key=lambda r: r["position"])
             ),
@@ -263,6 +270,16 @@ def payment_from_rows(row: Row, refund_rows: Iterable[Row]) -> Payment:
                     idempotency_key=r["idempotency_key"],
                     reason=r["reason"],
                     provider_ref=r["provider_ref"],
+                    lines=tuple(
+                        RefundLine(
+                            int(x["line"]),
+                            x["sku"],
+                            int(x["quantity"]),
+                            Money(int(x["amount"]), cur),
+                        )
+                        for x in r["lines"] or ()
+                    ),
+                    shipping=None if r["shipping"] is None else Money(int(r["shipping"]), cur),
                 )
                 for r in sorted(refund_rows, key=lambda r: (r["created_at"], r["id"]))
             ),
@@ -298,6 +315,12 @@ def refund_to_row(payment_id: str, r: Refund) -> dict[str, Any]:
         "idempotency_key": r.idempotency_key,
         "reason": r.reason,
         "provider_ref": r.provider_ref,
+        "lines": [
+            {"line": x.line, "sku": x.sku, "quantity": x.quantity, "amount": x.amount.amount}
+            for x in r.lines
+        ]
+        or None,
+        "shipping": None if r.shipping is None else r.shipping.amount,
     }
 
 

@@ -169,6 +169,7 @@ order_lines = sa.Table(
     sa.Column("unit_price", sa.BigInteger, nullable=False),
     sa.Column("discount", sa.BigInteger, nullable=False),
     sa.Column("total", sa.BigInteger, nullable=False),
+    sa.Column("tax", sa.BigInteger, nullable=True),
 )
 
 order_history = sa.Table(
@@ -212,6 +213,9 @@ refunds = sa.Table(
     _id("idempotency_key", nullable=False),
     sa.Column("reason", sa.String(500), nullable=False, default=""),
     sa.Column("provider_ref", sa.String(128), nullable=False, default=""),
+    # a refund of order lines: [{"line", "sku", "quantity", "amount"}], and the shipping part
+    sa.Column("lines", sa.JSON, nullable=True),
+    sa.Column("shipping", sa.BigInteger, nullable=True),
     sa.UniqueConstraint("payment_id", "idempotency_key", name="uq_ec_refunds_idempotency"),
     sa.CheckConstraint("amount > 0", name="amount_positive"),
 )

@@ -24,6 +24,7 @@
     ├── PaymentError                    payment_error
     │   ├── PaymentDeclined             payment_declined
     │   ├── RefundExceedsCaptured       refund_exceeds_captured
+    │   ├── RefundExceedsSold           refund_exceeds_sold
     │   └── InvalidSignature            invalid_signature
     ├── ShippingError                   shipping_error
     ├── PluginError                     plugin_error
@@ -62,6 +63,7 @@ __all__ = [
     "PermissionDenied",
     "PluginError",
     "RefundExceedsCaptured",
+    "RefundExceedsSold",
     "ReservationExpired",
     "ShippingError",
     "StorageError",
@@ -181,6 +183,12 @@ class PaymentDeclined(PaymentError):
 
 class RefundExceedsCaptured(PaymentError):
     code = "refund_exceeds_captured"
+
+
+class RefundExceedsSold(PaymentError):
+    """More units of an order line, or its shipping, than were sold and not refunded yet."""
+
+    code = "refund_exceeds_sold"
 
 
 class InvalidSignature(PaymentError):

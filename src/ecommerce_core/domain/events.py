@@ -151,11 +151,16 @@ class PaymentCaptured(DomainEvent):
 @_event("payment.refunded")
 @attrs.frozen(kw_only=True)
 class PaymentRefunded(DomainEvent):
+    """``lines`` are ``(position, sku, units, amount)`` of a line refund; ``shipping`` the part
+    of ``amount`` that was shipping."""
+
     payment_id: str
     order_id: str
     refund_id: str
     amount: int
     currency: str
+    lines: tuple[tuple[int, str, int, int], ...] = ()
+    shipping: int = 0
 
 
 @_event("shipment.created")

@@ -64,7 +64,12 @@ class Address:
 
 @attrs.frozen
 class OrderLine:
-    """A line as it was sold: the price and discount are frozen at placement."""
+    """A line as it was sold: the price and discount are frozen at placement.
+
+    ``total`` is what the line costs after its discounts, including its share of order-level
+    discounts. ``tax`` is the tax added on top of it when prices exclude tax (zero when they
+    include it); None on orders stored before line taxes were recorded.
+    """
 
     sku: str
     product_id: str
@@ -73,6 +78,7 @@ class OrderLine:
     unit_price: Money
     discount: Money
     total: Money
+    tax: Money | None = None
 
 
 @attrs.frozen

@@ -10,7 +10,14 @@ import attrs
 from ecommerce_core.domain.errors import InvalidInput, InvalidTransition, RefundExceedsCaptured
 from ecommerce_core.domain.money import Money
 
-__all__ = ["GatewayNotification", "Payment", "PaymentStatus", "Refund", "RefundStatus"]
+__all__ = [
+    "GatewayNotification",
+    "Payment",
+    "PaymentStatus",
+    "Refund",
+    "RefundLine",
+    "RefundStatus",
+]
 
 
 class PaymentStatus(StrEnum):
@@ -30,7 +37,20 @@ class RefundStatus(StrEnum):
 
 
 @attrs.frozen
+class RefundLine:
+    """``quantity`` units of the order's line number ``line`` (its position), worth ``amount``."""
+
+    line: int
+    sku: str
+    quantity: int
+    amount: Money
+
+
+@attrs.frozen
 class Refund:
+    """Money given back. A refund of order lines says which units it covers (``lines``) and how
+    much of the shipping (``shipping``), so that no unit and no shipping is refunded twice."""
+
     id: str
     amount: Money
     status: RefundStatus
@@ -38,6 +58,8 @@ class Refund:
     idempotency_key: str
     reason: str = ""
     provider_ref: str = ""
+    lines: tuple[RefundLine, ...] = ()
+    shipping: Money | None = None
 
 
 @attrs.frozen

@@ -12,6 +12,7 @@ from ecommerce_core.domain import validation as v
 from ecommerce_core.domain.cart import Cart
 from ecommerce_core.domain.catalog import Product
 from ecommerce_core.domain.errors import AlreadyExists, EmptyCart, InvalidInput, UnknownSku
+from ecommerce_core.domain.money import Money
 from ecommerce_core.domain.orders import Address, Order, OrderLine, OrderStatus, StatusChange
 from ecommerce_core.domain.pricing import CouponChoice, PriceBreakdown
 from ecommerce_core.domain.security import Permission, Principal, require
@@ -149,6 +150,7 @@ class CheckoutService:
                             unit_price=line.unit_price,
                             discount=line.discount,
                             total=line.total,
+                            tax=Money.zero(pricing.currency) if pricing.tax_inclusive else line.tax,
                         )
                         for line in pricing.lines
                     )

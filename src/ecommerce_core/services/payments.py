@@ -20,7 +20,6 @@ from ecommerce_core.domain.errors import (
     InvalidTransition,
     NotFound,
     OutOfStock,
-    PaymentError,
     ReservationExpired,
 )
 from ecommerce_core.domain.money import Money
@@ -32,6 +31,7 @@ from ecommerce_core.domain.payments import (
     Refund,
     RefundStatus,
 )
+from ecommerce_core.domain.refunds import RefundPlan
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.gateways import GatewayOutcome, PaymentRequest
 from ecommerce_core.ports.storage import UnitOfWork
@@ -40,6 +40,11 @@ from ecommerce_core.services.orders import (
     commit_reservation,
     hold_for_payment,
     load_visible_order,
+)
+from ecommerce_core.services.refunds import (
+    quote_line_refund,
+    refund_order_lines,
+    send_refund,
 )
 
 __all__ = ["NotificationResult", "PaymentService"]
@@ -297,38 +302,45 @@ class PaymentService:
             payment = payment.with_refund(refund)
             uow.payments.update(payment)
             uow.commit()
-        result = self._ctx.gateway(payment.gateway).refund(
-            payment.provider_ref, amount, f"{refund.id}:refund"
+        return send_refund(self._ctx, payment, refund)
+
+    def refund_lines(
+        self,
+        principal: Principal,
+        order_id: str,
+        lines: Mapping[int, int] | Mapping[str, int],
+        *,
+        idempotency_key: str,
+        include_shipping: bool = False,
+        reason: str = "",
+    ) -> Payment:
+        """Refund units of the order's lines, ``{line position or SKU: units}``, each unit by its
+        exact share of what was paid for its line (order-level discounts and added tax included),
+        and the shipping when ``include_shipping``. A unit or the shipping is never refunded
+        twice (``refund_exceeds_sold``); PAY-5 holds as for :meth:`refund`.
+        """
+        return refund_order_lines(
+            self._ctx,
+            principal,
+            order_id,
+            lines,
+            idempotency_key=idempotency_key,
+            include_shipping=include_shipping,
+            reason=reason,
         )
-        status = {
-            GatewayOutcome.SUCCEEDED: RefundStatus.SUCCEEDED,
-            GatewayOutcome.PENDING: RefundStatus.PENDING,
-        }.get(result.outcome, RefundStatus.FAILED)
-        at = self._ctx.clock.now()
-        with self._ctx.uow() as uow:
-            payment = self._locked_payment(uow, payment_id)
-            payment = payment.with_refund_outcome(refund.id, status, result.provider_ref, at)
-            uow.payments.update(payment)
-            if status is RefundStatus.SUCCEEDED:
-                uow.outbox.add(
-                    [
-                        ev.PaymentRefunded(
-                            occurred_at=at,
-                            payment_id=payment.id,
-                            order_id=payment.order_id,
-                            refund_id=refund.id,
-                            amount=amount.amount,
-                            currency=amount.currency,
-                        )
-                    ]
-                )
-            uow.commit()
-        if status is RefundStatus.FAILED:
-            raise PaymentError(
-                f"the provider refused the refund: {result.message or 'no reason given'}",
-                refund_id=refund.id,
-            )
-        return payment
+
+    def quote_refund(
+        self,
+        principal: Principal,
+        order_id: str,
+        lines: Mapping[int, int] | Mapping[str, int],
+        *,
+        include_shipping: bool = False,
+    ) -> RefundPlan:
+        """What :meth:`refund_lines` would give back now, line by line; changes nothing."""
+        return quote_line_refund(
+            self._ctx, principal, order_id, lines, include_shipping=include_shipping
+        )
 
     def list_for_order(self, principal: Principal, order_id: str) -> list[Payment]:
         require(principal, Permission.ORDER_READ_OWN)

@@ -263,7 +263,14 @@ def gift_lines(
     zero = Money.zero(currency)
     return tuple(
         OrderLine(
-            sku, products[sku].id, f"{products[sku].label(sku)} (gift)", quantity, zero, zero, zero
+            sku,
+            products[sku].id,
+            f"{products[sku].label(sku)} (gift)",
+            quantity,
+            zero,
+            zero,
+            zero,
+            tax=zero,
         )
         for sku, quantity in sorted(gifts.items())
         if sku in products and quantity > 0

@@ -90,6 +90,7 @@ class SqlOrders(_Repo):
                 "unit_price": ln.unit_price.amount,
                 "discount": ln.discount.amount,
                 "total": ln.total.amount,
+                "tax": None if ln.tax is None else ln.tax.amount,
             }
             for i, ln in enumerate(order.lines)
         ]
