@@ -25,8 +25,9 @@ def test_a_whole_purchase_goes_from_cart_to_completed(shop_world: World) -> None
         w.customer, order.id, payment_method="tok_visa", idempotency_key="p-1"
     )
     assert payment.status is PaymentStatus.CAPTURED
-    assert _levels(w)["PX-128-BLK"] == (8, 0)
+    assert _levels(w)["PX-128-BLK"] == (10, 2)  # sold, still in the warehouse
     shipment = w.shop.shipping.ship(w.admin, order.id)
+    assert _levels(w)["PX-128-BLK"] == (8, 0)  # the parcel took them
     w.clock.advance(timedelta(hours=31))
     tracked = w.shop.shipping.track(w.customer, order.id)
     assert tracked[0].tracking_number == shipment.tracking_number and tracked[0].delivered

@@ -142,7 +142,7 @@ def test_a_reservation_still_valid_a_second_before_expiry_can_be_paid(world: Wor
         world.customer, order.id, payment_method="tok_visa", idempotency_key="just-in-time"
     )
     assert world.shop.orders.get(world.customer, order.id).status is OrderStatus.PAID
-    assert _stock(world, "PX-128-BLK") == (9, 0)
+    assert _stock(world, "PX-128-BLK") == (10, 1)
 
 
 def test_a_promotion_is_applied_at_placement_and_frozen_in_the_order(world: World) -> None:

@@ -69,7 +69,7 @@ def test_a_declined_card_is_a_payment_with_status_declined_not_an_exception(worl
     assert _stock(world) == (10, 1)  # still held for another attempt
     retry = _pay(world, order, "tok_visa", key="pay-2")
     assert retry.status is PaymentStatus.CAPTURED
-    assert _stock(world) == (9, 0)
+    assert _stock(world) == (10, 1)  # sold: on hand and promised until it ships
 
 
 def test_the_same_key_replays_the_payment_without_calling_the_gateway_again(
@@ -143,7 +143,7 @@ def test_a_signed_notification_settles_a_pending_payment(world: World) -> None:
     (settled,) = world.shop.payments.list_for_order(world.customer, order.id)
     assert settled.status is PaymentStatus.CAPTURED
     assert settled.captured == PRICE
-    assert _stock(world) == (9, 0)
+    assert _stock(world) == (10, 1)
 
 
 def test_a_duplicate_notification_changes_nothing_and_is_reported(world: World) -> None:
@@ -269,7 +269,7 @@ def test_notification_and_synchronous_answer_give_the_same_state_in_either_order
     assert states[0] == states[1]
     assert states[0]["order"] is OrderStatus.PAID
     assert states[0]["captured_events"] == states[0]["paid_events"] == 1
-    assert states[0]["stock"] == (9, 0)
+    assert states[0]["stock"] == (10, 1)
 
 
 # -- refunds ---------------------------------------------------------------------------------

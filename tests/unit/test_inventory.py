@@ -154,16 +154,18 @@ def test_a_reservation_moves_once_from_active_and_expires_at_its_ttl() -> None:
     assert held.is_expired(NOW + TTL)
     assert held.committed().status is ReservationStatus.COMMITTED
     assert held.released().status is ReservationStatus.RELEASED
+    # a paid order cancelled before it all shipped gives the rest back
+    assert held.committed().released().status is ReservationStatus.RELEASED
     for done in (held.committed(), held.released()):
         assert not done.is_expired(NOW + TTL)
         with pytest.raises(InvalidTransition):
             done.committed()
-        with pytest.raises(InvalidTransition):
-            done.released()
+    with pytest.raises(InvalidTransition):
+        held.released().released()
 
 
 class StockLifecycle(RuleBasedStateMachine):
-    """Receive, reserve, release and commit in any order: the counts always add up.
+    """Receive, reserve, release, commit and ship in any order: the counts always add up.
 
     A model of what should be on hand is kept beside the real levels; after every step the
     real levels equal the model and ``0 <= reserved <= on_hand`` holds everywhere (INV-1).
@@ -177,6 +179,7 @@ class StockLifecycle(RuleBasedStateMachine):
         self.received = dict.fromkeys(self.levels, 0)
         self.sold = dict.fromkeys(self.levels, 0)
         self.active: dict[str, Reservation] = {}
+        self.committed: dict[str, Reservation] = {}
         self.count = 0
 
     @rule(sku=st.sampled_from(SKUS), wid=st.sampled_from(sorted(WAREHOUSES)), n=st.integers(1, 5))
@@ -209,14 +212,21 @@ class StockLifecycle(RuleBasedStateMachine):
             key = (line.sku, line.warehouse_id)
             self.levels[key] = self.levels[key].release(line.quantity)
 
-    @rule(rid=consumes(reservations))
-    def commit(self, rid: str) -> None:
+    @rule(rid=consumes(reservations), target=reservations)
+    def commit(self, rid: str) -> str:
         reservation = self.active.pop(rid, None)
+        if reservation is not None:  # paid: the units stay on hand and promised
+            self.committed[rid] = reservation.committed()
+        return rid
+
+    @rule(rid=consumes(reservations))
+    def ship(self, rid: str) -> None:
+        reservation = self.committed.pop(rid, None)
         if reservation is None:
             return
-        for line in reservation.committed().lines:
+        for line in reservation.lines:
             key = (line.sku, line.warehouse_id)
-            self.levels[key] = self.levels[key].commit(line.quantity)
+            self.levels[key] = self.levels[key].ship(line.quantity)
             self.sold[key] += line.quantity
 
     @precondition(lambda self: any(lv.available for lv in self.levels.values()))
@@ -233,9 +243,9 @@ class StockLifecycle(RuleBasedStateMachine):
             assert 0 <= level.reserved <= level.on_hand
 
     @invariant()
-    def reserved_is_what_active_reservations_hold(self) -> None:
+    def reserved_is_what_active_and_committed_reservations_hold(self) -> None:
         held = dict.fromkeys(self.levels, 0)
-        for reservation in self.active.values():
+        for reservation in [*self.active.values(), *self.committed.values()]:
             for line in reservation.lines:
                 held[(line.sku, line.warehouse_id)] += line.quantity
         assert {k: lv.reserved for k, lv in self.levels.items()} == held

@@ -64,6 +64,7 @@ from ecommerce_core.domain.pricing import (
 )
 from ecommerce_core.domain.security import Role
 from ecommerce_core.domain.shipping import Shipment, TrackingEvent, TrackingStatus
+from ecommerce_core.domain.stock_ledger import LedgerEntry, MovementKind
 from ecommerce_mongo import mapping as m
 from ecommerce_mongo import schema
 from ecommerce_mongo.topology import deployment_kind, uses_transactions
@@ -432,6 +433,31 @@ def test_an_outbox_event_comes_back_with_its_id(event_id: int, event: ev.DomainE
     assert m.event_from_doc(_through_bson(m.event_to_doc(event_id, event))) == (event_id, event)
 
 
+@given(
+    st.builds(
+        LedgerEntry,
+        skus,
+        ids,
+        st.sampled_from(MovementKind),
+        st.integers(-(2**31), 2**31 - 1),
+        st.integers(-(2**31), 2**31 - 1),
+        ids,
+        st.just("") | names.map(str.strip),
+        st.just("") | ids,
+        st.just("") | ids,
+        moments,
+        st.integers(1, 2**62),
+    )
+)
+def test_a_stock_ledger_entry_comes_back_exactly_as_stored(entry: LedgerEntry) -> None:
+    pytest.importorskip("pymongo")
+    from ecommerce_mongo.stock_ledger import entry_from_doc, entry_to_doc
+
+    doc = entry_to_doc(entry)
+    assert entry_from_doc(_through_bson(doc)) == entry
+    assert doc["_id"] == entry.id
+
+
 def test_the_contract_builders_round_trip_through_bson() -> None:
     for obj, to_doc, from_doc in [
         (b.category(), m.category_to_doc, m.category_from_doc),
@@ -760,7 +786,7 @@ def test_a_backup_covers_every_kind_and_a_restore_clears_every_collection() -> N
     from ecommerce_mongo import archive
 
     # aggregates by _id; the rest (stock, wallets, notifications, outbox, deliveries) by hand
-    by_hand = {"stock", "coupon_claims", "notifications", "outbox", "deliveries"}
+    by_hand = {"stock", "stock_ledger", "coupon_claims", "notifications", "outbox", "deliveries"}
     assert set(archive._AGGREGATES) | by_hand == set(KINDS)
     assert {
         "ec_promotions",

@@ -19,6 +19,7 @@ from ecommerce_core.domain.inventory import Reservation, StockLevel, Warehouse
 from ecommerce_core.domain.orders import Order
 from ecommerce_core.domain.payments import Payment
 from ecommerce_core.domain.shipping import Shipment
+from ecommerce_memory.inventory import INVENTORY_TABLES, MemoryStockLedger
 from ecommerce_memory.pricing import PRICING_TABLES, MemoryCoupons, MemoryPromotions
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
@@ -26,7 +27,7 @@ __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
 _TABLES = (
     "categories", "products", "customers", "carts", "warehouses", "stock", "reservations",
     "orders", "payments", "shipments", "promotions", "notifications", "outbox", "deliveries",
-    *PRICING_TABLES,
+    *PRICING_TABLES, *INVENTORY_TABLES,
 )  # fmt: skip
 
 
@@ -345,6 +346,7 @@ _KEYS: dict[str, Any] = {
     "orders": lambda o: o.id,
     "payments": lambda p: p.id,
     "shipments": lambda s: s.id,
+    "stock_ledger": lambda e: e.id,
 }
 
 
@@ -391,6 +393,7 @@ class MemoryUnitOfWork:
         self.carts = _Carts(self)
         self.warehouses = _Warehouses(self)
         self.stock = _Stock(self)
+        self.stock_ledger = MemoryStockLedger(self)
         self.reservations = _Reservations(self)
         self.orders = _Orders(self)
         self.payments = _Payments(self)

@@ -20,6 +20,8 @@ from ecommerce_mongo.mapping import Doc
 from ecommerce_mongo.outbox import raise_counter
 from ecommerce_mongo.repositories import BY_ID, CLAIMS_ORDER, find_all
 from ecommerce_mongo.session import Session
+from ecommerce_mongo.stock_ledger import COUNTER as LEDGER_COUNTER
+from ecommerce_mongo.stock_ledger import entry_from_doc, entry_to_doc
 
 __all__ = ["MongoArchive"]
 
@@ -61,6 +63,7 @@ class MongoArchive:
         data["stock"] = [
             m.stock_from_doc(d) for d in self._all(s.STOCK, [("sku", 1), ("warehouse_id", 1)])
         ]
+        data["stock_ledger"] = [entry_from_doc(d) for d in self._all(s.STOCK_LEDGER, BY_ID)]
         # wallets have no _id of ours: in (coupon, customer) order, as every backend dumps them
         data["coupon_claims"] = [
             m.claim_from_doc(d) for d in self._all(s.COUPON_CLAIMS, CLAIMS_ORDER)
@@ -94,6 +97,11 @@ class MongoArchive:
         for kind, (name, _, write) in _AGGREGATES.items():
             self._insert(name, [write(item) for item in data.get(kind, ())])
         self._insert(s.STOCK, [m.stock_to_doc(level) for level in data.get("stock", ())])
+        entries = list(data.get("stock_ledger", ()))
+        if entries:
+            # ids are kept, as the outbox's are
+            raise_counter(self._db, max(e.id for e in entries), LEDGER_COUNTER)
+        self._insert(s.STOCK_LEDGER, [entry_to_doc(e) for e in entries])
         self._insert(
             s.COUPON_CLAIMS, [m.claim_to_doc(claim) for claim in data.get("coupon_claims", ())]
         )

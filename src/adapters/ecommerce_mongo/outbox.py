@@ -37,11 +37,12 @@ def _counters(db: Database[Doc]) -> Collection[Doc]:
     return db.get_collection(s.COUNTERS, write_concern=WriteConcern("majority"))
 
 
-def allocate_ids(db: Database[Doc], count: int) -> range:
-    """``count`` new outbox ids, in increasing order (outside any transaction)."""
+def allocate_ids(db: Database[Doc], count: int, counter_name: str = _COUNTER) -> range:
+    """``count`` new ids of a counter (the outbox's by default), in increasing order (outside
+    any transaction)."""
     with translated():
         counter = _counters(db).find_one_and_update(
-            {"_id": _COUNTER},
+            {"_id": counter_name},
             {"$inc": {"seq": count}},
             upsert=True,
             return_document=ReturnDocument.AFTER,
@@ -51,10 +52,10 @@ def allocate_ids(db: Database[Doc], count: int) -> range:
     return range(last - count + 1, last + 1)
 
 
-def raise_counter(db: Database[Doc], at_least: int) -> None:
+def raise_counter(db: Database[Doc], at_least: int, counter_name: str = _COUNTER) -> None:
     """Make sure no id up to ``at_least`` is handed out again (a restore keeps its ids)."""
     with translated():
-        _counters(db).update_one({"_id": _COUNTER}, {"$max": {"seq": at_least}}, upsert=True)
+        _counters(db).update_one({"_id": counter_name}, {"$max": {"seq": at_least}}, upsert=True)
 
 
 class MongoOutbox:

@@ -21,7 +21,7 @@ __all__ = [
     "Index",
 ]
 
-SCHEMA_VERSION = 2  # 2: coupons, their codes and wallets; counters' validators
+SCHEMA_VERSION = 3  # 2: coupons, their codes and wallets; counters' validators. 3: stock ledger
 
 CATEGORIES = "ec_categories"
 PRODUCTS = "ec_products"
@@ -29,6 +29,8 @@ CUSTOMERS = "ec_customers"
 CARTS = "ec_carts"
 WAREHOUSES = "ec_warehouses"
 STOCK = "ec_stock_levels"
+#: the append-only stock ledger; ``_id`` from the ``stock_ledger`` counter
+STOCK_LEDGER = "ec_stock_ledger"
 RESERVATIONS = "ec_reservations"
 ORDERS = "ec_orders"
 PAYMENTS = "ec_payments"
@@ -76,6 +78,11 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
     CARTS: (_ix("uq_customer", "customer_id", unique=True),),
     WAREHOUSES: (),
     STOCK: (_ix("uq_sku_warehouse", "sku", "warehouse_id", unique=True),),
+    STOCK_LEDGER: (
+        _ix("ix_level", "sku", "warehouse_id", "-_id"),
+        _ix("ix_order", "order_id", "-_id"),
+        _ix("ix_reference", "reference"),
+    ),
     RESERVATIONS: (_ix("ix_order", "order_id"), _ix("ix_expiry", "status", "expires_at")),
     ORDERS: (
         _ix("uq_number", "number", unique=True),

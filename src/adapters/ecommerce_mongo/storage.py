@@ -19,6 +19,7 @@ from ecommerce_mongo.errors import translate, translated
 from ecommerce_mongo.mapping import Doc
 from ecommerce_mongo.outbox import MongoOutbox
 from ecommerce_mongo.session import Session
+from ecommerce_mongo.stock_ledger import MongoStockLedger
 from ecommerce_mongo.topology import deployment_kind, uses_transactions
 
 __all__ = ["DEFAULT_DATABASE", "DEFAULT_LOCK_TIMEOUT_MS", "MongoStorage", "MongoUnitOfWork"]
@@ -105,6 +106,7 @@ class MongoUnitOfWork:
         self.carts = r.MongoCarts(db, tx)
         self.warehouses = r.MongoWarehouses(db, tx)
         self.stock = r.MongoStock(db, tx)
+        self.stock_ledger = MongoStockLedger(db, tx)
         self.reservations = r.MongoReservations(db, tx)
         self.orders = r.MongoOrders(db, tx)
         self.payments = r.MongoPayments(db, tx)

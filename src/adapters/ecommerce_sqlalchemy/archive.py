@@ -37,6 +37,12 @@ class SqlArchive:
             "products": u.products.list(),
             "warehouses": u.warehouses.list(),
             "stock": u.stock.list(),
+            "stock_ledger": [
+                m.ledger_entry_from_row(r)
+                for r in c.execute(
+                    sa.select(t.stock_ledger).order_by(t.stock_ledger.c.id)
+                ).mappings()
+            ],
             "customers": [
                 m.customer_from_row(r)
                 for r in c.execute(sa.select(t.customers).order_by(t.customers.c.id)).mappings()
@@ -107,6 +113,8 @@ class SqlArchive:
             for item in data.get(kind, ()):
                 add(item)
         u.stock.save(list(data.get("stock", ())))
+        # entries keep their order; the database numbers them afresh, as it does outbox events
+        u.stock_ledger.add(list(data.get("stock_ledger", ())))
         for provider, event_id in data.get("notifications", ()):
             u.notifications.record(provider, event_id)
         renumbered: dict[int, int] = {}

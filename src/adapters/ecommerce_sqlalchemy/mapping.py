@@ -33,6 +33,7 @@ from ecommerce_core.domain.payments import (
 from ecommerce_core.domain.pricing import Promotion
 from ecommerce_core.domain.security import Role
 from ecommerce_core.domain.shipping import Shipment, TrackingEvent, TrackingStatus
+from ecommerce_core.domain.stock_ledger import LedgerEntry, MovementKind
 
 Row = Mapping[Any, Any]
 
@@ -152,6 +153,39 @@ def stock_from_row(row: Row) -> StockLevel:
         return StockLevel(
             row["sku"], row["warehouse_id"], int(row["on_hand"]), int(row["reserved"])
         )
+
+
+def ledger_entry_from_row(row: Row) -> LedgerEntry:
+    with _guard("stock ledger entry", row["id"]):
+        return LedgerEntry(
+            row["sku"],
+            row["warehouse_id"],
+            MovementKind(row["kind"]),
+            int(row["on_hand_delta"]),
+            int(row["reserved_delta"]),
+            row["actor"],
+            row["reason"],
+            row["reference"],
+            row["order_id"],
+            row["at"],
+            int(row["id"]),
+        )
+
+
+def ledger_entry_row(e: LedgerEntry) -> dict[str, Any]:
+    """The entry as a row to insert (without its id: the database gives one)."""
+    return {
+        "sku": e.sku,
+        "warehouse_id": e.warehouse_id,
+        "kind": e.kind.value,
+        "on_hand_delta": e.on_hand_delta,
+        "reserved_delta": e.reserved_delta,
+        "actor": e.actor,
+        "reason": e.reason,
+        "reference": e.reference,
+        "order_id": e.order_id,
+        "at": e.at,
+    }
 
 
 def reservation_from_rows(row: Row, line_rows: Iterable[Row]) -> Reservation:

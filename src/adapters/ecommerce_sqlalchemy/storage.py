@@ -123,6 +123,7 @@ class SqlUnitOfWork:
         self.carts = r.SqlCarts(conn, locking)
         self.warehouses = r.SqlWarehouses(conn, locking)
         self.stock = r.SqlStock(conn, locking)
+        self.stock_ledger = r.SqlStockLedger(conn, locking)
         self.reservations = r.SqlReservations(conn, locking)
         self.orders = r.SqlOrders(conn, locking)
         self.payments = r.SqlPayments(conn, locking)

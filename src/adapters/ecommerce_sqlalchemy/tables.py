@@ -115,6 +115,31 @@ stock_levels = sa.Table(
     sa.CheckConstraint("reserved <= on_hand", name="not_over_reserved"),
 )
 
+# the append-only stock ledger: every level is the sum of its entries (docs/inventory.md)
+stock_ledger = sa.Table(
+    "ec_stock_ledger",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("sku", sa.String(64), nullable=False),
+    _id("warehouse_id", sa.ForeignKey("ec_warehouses.id"), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("on_hand_delta", sa.Integer, nullable=False),
+    sa.Column("reserved_delta", sa.Integer, nullable=False),
+    _id("actor", nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False),
+    _id("reference", nullable=False),
+    _id("order_id", nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Index("ix_ec_stock_ledger_level", "sku", "warehouse_id", "id"),
+    sa.Index("ix_ec_stock_ledger_order", "order_id", "id"),
+    sa.Index("ix_ec_stock_ledger_reference", "reference"),
+)
+
 reservations = sa.Table(
     "ec_reservations",
     metadata,

@@ -28,6 +28,7 @@ from ecommerce_core.domain.orders import Order
 from ecommerce_core.domain.payments import Payment
 from ecommerce_core.domain.pricing import Coupon, CouponClaim, CouponCode, Promotion
 from ecommerce_core.domain.shipping import Shipment
+from ecommerce_core.domain.stock_ledger import LedgerEntry
 
 __all__ = ["FORMAT", "KINDS", "Manifest", "parents_first", "read_archive", "write_archive"]
 
@@ -39,6 +40,7 @@ KINDS: dict[str, Any] = {
     "products": Product,
     "warehouses": Warehouse,
     "stock": StockLevel,
+    "stock_ledger": LedgerEntry,
     "customers": Customer,
     "carts": Cart,
     "promotions": Promotion,

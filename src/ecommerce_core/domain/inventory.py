@@ -13,7 +13,7 @@ from enum import StrEnum
 import attrs
 
 from ecommerce_core.domain import validation as v
-from ecommerce_core.domain.errors import CorruptData, InvalidTransition, OutOfStock
+from ecommerce_core.domain.errors import CorruptData, InvalidInput, InvalidTransition, OutOfStock
 
 __all__ = [
     "Reservation",
@@ -35,7 +35,12 @@ class Warehouse:
 
 @attrs.frozen
 class StockLevel:
-    """Units of one SKU in one warehouse. ``available = on_hand - reserved``."""
+    """Units of one SKU in one warehouse. ``available = on_hand - reserved``.
+
+    ``reserved`` counts every unit promised to an order and still in the warehouse: held for an
+    unpaid order, or committed to a paid one and not yet shipped (INV-1: both together never
+    exceed on hand). Shipping takes units off both; see docs/inventory.md.
+    """
 
     sku: str = attrs.field(converter=v.sku)
     warehouse_id: str = attrs.field(converter=v.identifier)
@@ -70,11 +75,30 @@ class StockLevel:
     def release(self, quantity: int) -> StockLevel:
         return attrs.evolve(self, reserved=self.reserved - min(quantity, self.reserved))
 
-    def commit(self, quantity: int) -> StockLevel:
-        """The reserved units leave stock (they are sold)."""
+    def ship(self, quantity: int) -> StockLevel:
+        """Promised units leave the warehouse: on hand and reserved both go down."""
+        if not 0 < quantity <= self.reserved:
+            raise InvalidInput(
+                f"{quantity} of {self.sku} cannot ship from {self.warehouse_id}: "
+                f"only {self.reserved} are promised there",
+                sku=self.sku,
+                warehouse_id=self.warehouse_id,
+            )
         return attrs.evolve(
             self, on_hand=self.on_hand - quantity, reserved=self.reserved - quantity
         )
+
+    def adjusted(self, delta: int) -> StockLevel:
+        """On hand changed by ``delta`` (a count, a write-off, a transfer), never below what is
+        promised to orders nor below zero."""
+        if self.on_hand + delta < self.reserved:
+            raise OutOfStock(
+                f"{self.sku} in {self.warehouse_id} has {self.on_hand} on hand, "
+                f"{self.reserved} of them promised: it cannot lose {-delta}",
+                sku=self.sku,
+                warehouse_id=self.warehouse_id,
+            )
+        return attrs.evolve(self, on_hand=self.on_hand + delta)
 
 
 class ReservationStatus(StrEnum):
@@ -114,7 +138,10 @@ class Reservation:
         return self.status is ReservationStatus.ACTIVE and now >= self.expires_at
 
     def _to(self, status: ReservationStatus) -> Reservation:
-        if self.status is not ReservationStatus.ACTIVE:
+        settled = (
+            self.status is ReservationStatus.COMMITTED and status is ReservationStatus.RELEASED
+        )
+        if self.status is not ReservationStatus.ACTIVE and not settled:
             raise InvalidTransition(
                 f"reservation is {self.status}, not active", reservation_id=self.id
             )
@@ -124,6 +151,7 @@ class Reservation:
         return self._to(ReservationStatus.COMMITTED)
 
     def released(self) -> Reservation:
+        """Active or committed (a paid order cancelled before all of it shipped) to released."""
         return self._to(ReservationStatus.RELEASED)
 
 

@@ -22,6 +22,7 @@ from ecommerce_core.domain.orders import Order
 from ecommerce_core.domain.payments import Payment
 from ecommerce_core.domain.pricing import Coupon, CouponClaim, CouponCode, Promotion
 from ecommerce_core.domain.shipping import Shipment
+from ecommerce_core.domain.stock_ledger import LedgerEntry, MovementKind
 
 __all__ = [
     "ArchiveRepository",
@@ -37,6 +38,7 @@ __all__ = [
     "PromotionRepository",
     "ReservationRepository",
     "ShipmentRepository",
+    "StockLedger",
     "StockRepository",
     "Storage",
     "StoredEvent",
@@ -111,6 +113,33 @@ class StockRepository(Protocol):
         """Insert or update levels (the database refuses reserved > on hand or a negative count)."""
 
     def list(self) -> list[StockLevel]: ...
+
+
+class StockLedger(Protocol):
+    """The append-only stock ledger. There is no way to change or remove an entry."""
+
+    def add(self, entries: Sequence[LedgerEntry]) -> None:
+        """Append entries, in this order, in one statement where the database allows; each gets
+        a new ``id``, greater than every id handed out before (ids of entries passed are ignored).
+        Written in the same unit of work as the levels they explain."""
+
+    def list(
+        self,
+        *,
+        sku: str | None = None,
+        warehouse_id: str | None = None,
+        order_id: str | None = None,
+        reference: str | None = None,
+        kinds: Iterable[MovementKind] | None = None,
+        before_id: int | None = None,
+        limit: int = 100,
+    ) -> list[LedgerEntry]:
+        """Entries matching every filter given, newest (highest id) first; only ids below
+        ``before_id`` when given (to page back)."""
+
+    def balances(self, skus: Iterable[str] | None = None) -> dict[tuple[str, str], tuple[int, int]]:
+        """``(sum of on-hand deltas, sum of reserved deltas)`` per (SKU, warehouse), of these SKUs
+        or of all: what the stock levels must equal."""
 
 
 class ReservationRepository(Protocol):
@@ -294,6 +323,9 @@ class UnitOfWork(Protocol):
 
     @property
     def stock(self) -> StockRepository: ...
+
+    @property
+    def stock_ledger(self) -> StockLedger: ...
 
     @property
     def reservations(self) -> ReservationRepository: ...

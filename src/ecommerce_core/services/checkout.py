@@ -197,6 +197,7 @@ class CheckoutService:
                     order_id,
                     now,
                     self._ctx.settings.reservation_ttl,
+                    actor=customer_id,
                 )
                 take_uses(
                     uow,

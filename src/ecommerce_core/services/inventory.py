@@ -1,4 +1,4 @@
-"""Inventory use cases: warehouses, receiving stock, and reading levels."""
+"""Inventory use cases: warehouses, receiving stock, reading levels and the stock ledger."""
 
 from __future__ import annotations
 
@@ -7,10 +7,16 @@ from ecommerce_core.domain import validation as v
 from ecommerce_core.domain.errors import AlreadyExists, NotFound, UnknownSku
 from ecommerce_core.domain.inventory import StockLevel, Warehouse
 from ecommerce_core.domain.security import Permission, Principal, require
+from ecommerce_core.domain.stock_ledger import LedgerEntry, MovementKind
 from ecommerce_core.services.context import ServiceContext
 from ecommerce_core.services.retry import retry_on_contention
+from ecommerce_core.services.stock_moves import move
 
 __all__ = ["InventoryService"]
+
+
+def _pair(value: tuple[int, int] | None) -> tuple[int, int]:
+    return value if value is not None else (0, 0)
 
 
 class InventoryService:
@@ -36,20 +42,34 @@ class InventoryService:
 
     @retry_on_contention
     def receive(
-        self, principal: Principal, *, sku: str, warehouse_id: str, quantity: int
+        self,
+        principal: Principal,
+        *,
+        sku: str,
+        warehouse_id: str,
+        quantity: int,
+        reason: str = "",
     ) -> StockLevel:
-        """Units arrive in a warehouse: on hand goes up."""
+        """Units arrive in a warehouse: on hand goes up (a ``receipt`` in the ledger).
+
+        :param reason: free text kept on the ledger entry (a purchase order, a supplier).
+        """
         require(principal, Permission.INVENTORY_WRITE)
         code = v.sku(sku)
         qty = v.quantity(quantity)
+        note = v.text(reason, "reason", max_length=500, allow_empty=True)
         with self._ctx.uow() as uow:
             if uow.products.get_by_sku(code) is None:
                 raise UnknownSku(f"no product has the SKU {code}", sku=code)
             if not any(w.id == warehouse_id for w in uow.warehouses.list()):
                 raise NotFound("no such warehouse", warehouse_id=warehouse_id)
             current = {lv.warehouse_id: lv for lv in uow.stock.for_skus([code], for_update=True)}
-            level = current.get(warehouse_id, StockLevel(code, warehouse_id)).received(qty)
-            uow.stock.save([level])
+            before = current.get(warehouse_id)
+            level = (before or StockLevel(code, warehouse_id)).received(qty)
+            move(
+                uow, [(before, level)], MovementKind.RECEIPT, at=self._ctx.clock.now(),
+                actor=principal.id or "system", reason=note,
+            )  # fmt: skip
             uow.outbox.add(
                 [
                     ev.StockReceived(
@@ -62,6 +82,44 @@ class InventoryService:
             )
             uow.commit()
         return level
+
+    def ledger(
+        self,
+        principal: Principal,
+        sku: str | None = None,
+        *,
+        warehouse_id: str | None = None,
+        order_id: str | None = None,
+        before_id: int | None = None,
+        limit: int = 100,
+    ) -> list[LedgerEntry]:
+        """Stock movements, newest first (staff only): of one SKU, warehouse or order if given.
+
+        Page back with ``before_id`` = the smallest ``id`` of the previous page.
+        """
+        require(principal, Permission.INVENTORY_READ)
+        code = None if sku is None else v.sku(sku)
+        warehouse = None if warehouse_id is None else v.identifier(warehouse_id, "warehouse_id")
+        order = None if order_id is None else v.identifier(order_id, "order_id")
+        before = None if before_id is None else v.non_negative(before_id, "before_id")
+        count = max(1, min(v.non_negative(limit, "limit"), 1000))
+        with self._ctx.uow() as uow:
+            return uow.stock_ledger.list(
+                sku=code, warehouse_id=warehouse, order_id=order, before_id=before, limit=count
+            )
+
+    def audit(self, principal: Principal) -> list[tuple[str, str, int, int, int, int]]:
+        """Levels that differ from the sum of their ledger, as ``(sku, warehouse, on hand,
+        ledger on hand, reserved, ledger reserved)``; empty when the books balance."""
+        require(principal, Permission.INVENTORY_READ)
+        with self._ctx.uow() as uow:
+            levels = {lv.key: (lv.on_hand, lv.reserved) for lv in uow.stock.list()}
+            sums = uow.stock_ledger.balances()
+        return [
+            (key[0], key[1], *_pair(levels.get(key)), *_pair(sums.get(key)))
+            for key in sorted(set(levels) | set(sums))
+            if levels.get(key, (0, 0)) != sums.get(key, (0, 0))
+        ]
 
     def levels(self, principal: Principal, sku: str | None = None) -> list[StockLevel]:
         """Stock levels, of one SKU or of all, sorted by SKU then warehouse."""

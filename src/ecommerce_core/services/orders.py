@@ -22,9 +22,11 @@ from ecommerce_core.domain.inventory import (
 from ecommerce_core.domain.orders import Order, OrderAction, OrderStatus
 from ecommerce_core.domain.payments import PaymentStatus
 from ecommerce_core.domain.security import Permission, Principal, require
+from ecommerce_core.domain.stock_ledger import MovementKind
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
 from ecommerce_core.services.retry import retry_on_contention
+from ecommerce_core.services.stock_moves import move, outstanding
 
 __all__ = ["OrderService", "commit_reservation", "load_visible_order", "release_reservation"]
 
@@ -43,36 +45,56 @@ def load_visible_order(
     raise NotFound("no such order", order_id=order_id)
 
 
-def _settle_reservation(uow: UnitOfWork, order: Order, commit: bool) -> Reservation | None:
-    """Release or commit the order's active hold on stock; None when there is none."""
+def _settle_reservation(
+    uow: UnitOfWork, order: Order, commit: bool, at: datetime, actor: str
+) -> Reservation | None:
+    """Commit the order's active hold, or release what it still holds (an active hold, or the
+    unshipped rest of a committed one); None when there is nothing to settle."""
     if order.reservation_id is None:
         return None
     reservation = uow.reservations.get(order.reservation_id, for_update=True)
-    if reservation is None or reservation.status is not ReservationStatus.ACTIVE:
+    if reservation is None:
         return None
-    skus = sorted({line.sku for line in reservation.lines})
-    levels = {lv.key: lv for lv in uow.stock.for_skus(skus, for_update=True)}
-    for line in reservation.lines:
-        level = levels[(line.sku, line.warehouse_id)]
-        settled = level.commit(line.quantity) if commit else level.release(line.quantity)
-        levels[level.key] = settled
-    uow.stock.save(list(levels.values()))
+    if reservation.status is not ReservationStatus.ACTIVE and (
+        commit or reservation.status is not ReservationStatus.COMMITTED
+    ):
+        return None
+    left = {} if commit else outstanding(uow, reservation)
+    keys = (
+        sorted(left)
+        if not commit
+        else sorted((ln.sku, ln.warehouse_id) for ln in reservation.lines)
+    )
+    levels = {lv.key: lv for lv in uow.stock.for_skus({k[0] for k in keys}, for_update=True)}
+    if commit:
+        # the units stay on hand and promised until they ship: the entry records the payment
+        changes = [(levels[key], levels[key]) for key in keys]
+        kind = MovementKind.COMMIT
+    else:
+        changes = [(levels[key], levels[key].release(left[key])) for key in keys]
+        kind = MovementKind.RELEASE
+    move(uow, changes, kind, at=at, actor=actor, reference=reservation.id, order_id=order.id)
     settled_reservation = reservation.committed() if commit else reservation.released()
     uow.reservations.update(settled_reservation)
     return settled_reservation
 
 
-def release_reservation(uow: UnitOfWork, order: Order, at: datetime) -> None:
-    """Give the order's held units back to stock (nothing happens if none are held)."""
-    if (done := _settle_reservation(uow, order, commit=False)) is not None:
+def release_reservation(
+    uow: UnitOfWork, order: Order, at: datetime, *, actor: str = "system"
+) -> None:
+    """Give the order's held units back to stock: an unpaid hold, or what a paid order has not
+    shipped yet (nothing happens if it holds nothing)."""
+    if (done := _settle_reservation(uow, order, False, at, actor)) is not None:
         uow.outbox.add(
             [ev.StockReleased(occurred_at=at, reservation_id=done.id, order_id=order.id)]
         )
 
 
-def commit_reservation(uow: UnitOfWork, order: Order, at: datetime) -> None:
-    """The held units are sold: they leave on-hand stock."""
-    if (done := _settle_reservation(uow, order, commit=True)) is not None:
+def commit_reservation(
+    uow: UnitOfWork, order: Order, at: datetime, *, actor: str = "system"
+) -> None:
+    """The held units are sold: they stay on hand, promised to the order, until they ship."""
+    if (done := _settle_reservation(uow, order, True, at, actor)) is not None:
         uow.outbox.add(
             [ev.StockCommitted(occurred_at=at, reservation_id=done.id, order_id=order.id)]
         )
@@ -87,6 +109,8 @@ def reserve_stock(
     order_id: str,
     now: datetime,
     ttl: timedelta,
+    *,
+    actor: str = "system",
 ) -> tuple[Reservation, ev.StockReserved]:
     """Hold ``demand`` (summed per SKU) from ``levels``, already locked by the caller.
 
@@ -95,7 +119,14 @@ def reserve_stock(
     """
     plan = plan_reservation(demand, levels, warehouses)
     by_key = {lv.key: lv for lv in levels}
-    uow.stock.save([by_key[(p.sku, p.warehouse_id)].reserve(p.quantity) for p in plan])
+    changes = [
+        (by_key[(p.sku, p.warehouse_id)], by_key[(p.sku, p.warehouse_id)].reserve(p.quantity))
+        for p in plan
+    ]
+    move(
+        uow, changes, MovementKind.RESERVATION, at=now, actor=actor, reference=reservation_id,
+        order_id=order_id,
+    )  # fmt: skip
     reservation = Reservation.hold(reservation_id, order_id, plan, now, ttl)
     uow.reservations.add(reservation)
     event = ev.StockReserved(
@@ -107,7 +138,9 @@ def reserve_stock(
     return reservation, event
 
 
-def hold_for_payment(uow: UnitOfWork, order: Order, now: datetime, ctx: ServiceContext) -> Order:
+def hold_for_payment(
+    uow: UnitOfWork, order: Order, now: datetime, ctx: ServiceContext, *, actor: str = "system"
+) -> Order:
     """The order with an active, unexpired hold on its stock, ready to be committed (INV-5).
 
     An expired hold is never committed: it is released and the stock reserved afresh, under the
@@ -119,7 +152,7 @@ def hold_for_payment(uow: UnitOfWork, order: Order, now: datetime, ctx: ServiceC
     if current is not None and current.status is ReservationStatus.ACTIVE:
         if not current.is_expired(now):
             return order
-        release_reservation(uow, order, now)
+        release_reservation(uow, order, now, actor=actor)
     demand = sum_by_sku((line.sku, line.quantity) for line in order.lines)
     levels = uow.stock.for_skus(sorted(demand), for_update=True)
     warehouses = {w.id: w for w in uow.warehouses.list()}
@@ -132,6 +165,7 @@ def hold_for_payment(uow: UnitOfWork, order: Order, now: datetime, ctx: ServiceC
         order.id,
         now,
         ctx.settings.reservation_ttl,
+        actor=actor,
     )
     uow.outbox.add([reserved])
     renewed = attrs.evolve(order, reservation_id=fresh.id)
@@ -185,7 +219,7 @@ class OrderService:
                         order_id=order.id,
                     )
             cancelled, events = order.transition(OrderAction.CANCEL, now, note or "cancelled")
-            release_reservation(uow, order, now)
+            release_reservation(uow, order, now, actor=principal.id or "system")
             uow.orders.update(cancelled)
             uow.outbox.add(events)
             uow.commit()

@@ -10,6 +10,7 @@ from ecommerce_core.domain.shipping import Shipment, TrackingStatus
 from ecommerce_core.ports.gateways import ShipmentRequest
 from ecommerce_core.services.context import ServiceContext
 from ecommerce_core.services.orders import load_visible_order
+from ecommerce_core.services.stock_moves import post_shipment
 
 __all__ = ["ShippingService"]
 
@@ -59,6 +60,8 @@ class ShippingService:
                 tracking_number=label.tracking_number,
             )
             uow.shipments.add(shipment)
+            # the parcel's units leave on-hand stock (and their promise to the order) now
+            post_shipment(uow, current, now, actor=principal.id or "system", reference=shipment.id)
             uow.orders.update(shipped)
             events.append(
                 ev.ShipmentCreated(

@@ -22,6 +22,7 @@ from ecommerce_sqlalchemy.repositories.inventory import SqlReservations, SqlStoc
 from ecommerce_sqlalchemy.repositories.orders import SqlOrders
 from ecommerce_sqlalchemy.repositories.payments import SqlPayments
 from ecommerce_sqlalchemy.repositories.shipping import SqlShipments
+from ecommerce_sqlalchemy.repositories.stock_ledger import SqlStockLedger
 
 __all__ = [
     "SqlCarts",
@@ -35,5 +36,6 @@ __all__ = [
     "SqlReservations",
     "SqlShipments",
     "SqlStock",
+    "SqlStockLedger",
     "SqlWarehouses",
 ]
