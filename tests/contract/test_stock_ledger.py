@@ -164,7 +164,7 @@ def test_the_migration_opens_the_ledger_with_each_level_s_balance(
     store = SqlStorage(backend_url(name, tmp_path))
     try:
         downgrade(store.engine, "base")
-        upgrade(store.engine, "0003")
+        upgrade(store.engine, "0004")
         with store.engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO ec_warehouses VALUES ('sz', 'Shenzhen', 1)"))
             conn.execute(sa.text("INSERT INTO ec_stock_levels VALUES ('A-1', 'sz', 7, 2)"))
@@ -175,7 +175,7 @@ def test_the_migration_opens_the_ledger_with_each_level_s_balance(
                 "opening", 7, 2,
             )  # fmt: skip
             assert uow.stock_ledger.balances() == {("A-1", "sz"): (7, 2)}
-        downgrade(store.engine, "0003")
+        downgrade(store.engine, "0004")
         assert "ec_stock_ledger" not in sa.inspect(store.engine).get_table_names()
         with store.unit_of_work() as uow:
             assert uow.stock.list() == [StockLevel("A-1", "sz", 7, 2)]
