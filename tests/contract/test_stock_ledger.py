@@ -10,7 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from ecommerce_core import Principal
-from ecommerce_core.domain.errors import InvalidInput, InvalidTransition, PermissionDenied
+from ecommerce_core.domain.errors import (
+    InvalidInput,
+    InvalidTransition,
+    OutOfStock,
+    PermissionDenied,
+)
 from ecommerce_core.domain.inventory import StockLevel, Warehouse
 from ecommerce_core.domain.stock_ledger import LedgerEntry, MovementKind
 from ecommerce_core.ports.storage import Storage
@@ -182,3 +187,49 @@ def test_the_migration_opens_the_ledger_with_each_level_s_balance(
         upgrade(store.engine)
     finally:
         store.close()
+
+
+def test_an_adjustment_keeps_its_reason_code_and_never_takes_promised_units(
+    shop_world: World,
+) -> None:
+    w = shop_world
+    w.buy(PX_128_BLK=8)
+    level = w.shop.inventory.adjust(
+        w.admin, sku="PX-128-BLK", warehouse_id="sz", delta=-2, reason="damaged", note="dropped"
+    )
+    assert (level.on_hand, level.reserved) == (8, 8)
+    with pytest.raises(OutOfStock):
+        w.shop.inventory.adjust(
+            w.admin, sku="PX-128-BLK", warehouse_id="sz", delta=-1, reason="lost"
+        )
+    with pytest.raises(InvalidInput):
+        w.shop.inventory.adjust(
+            w.admin, sku="PX-128-BLK", warehouse_id="sz", delta=1, reason="because"
+        )
+    entry = w.shop.inventory.ledger(w.admin, "PX-128-BLK")[0]
+    assert (entry.kind, entry.on_hand_delta, entry.reason, entry.actor) == (
+        "adjustment", -2, "damaged: dropped", w.admin.id,
+    )  # fmt: skip
+    _levels_balance(w)
+
+
+def test_a_transfer_is_two_entries_in_one_transaction_or_nothing(shop_world: World) -> None:
+    w = shop_world
+    w.shop.inventory.add_warehouse(w.admin, id="bj", name="Beijing", priority=2)
+    w.buy(CABLE_1M=7)
+    out, into = w.shop.inventory.transfer(
+        w.admin, sku="CABLE-1M", from_warehouse_id="sz", to_warehouse_id="bj", quantity=3
+    )
+    assert (out.kind, out.warehouse_id, out.on_hand_delta) == ("transfer_out", "sz", -3)
+    assert (into.kind, into.warehouse_id, into.on_hand_delta) == ("transfer_in", "bj", 3)
+    assert out.reference == into.reference != ""
+    before = w.shop.inventory.levels(w.admin, "CABLE-1M")
+    with pytest.raises(OutOfStock):  # sz holds 7 on hand, all 7 promised
+        w.shop.inventory.transfer(
+            w.admin, sku="CABLE-1M", from_warehouse_id="sz", to_warehouse_id="bj", quantity=1
+        )
+    assert w.shop.inventory.levels(w.admin, "CABLE-1M") == before
+    assert [(lv.warehouse_id, lv.on_hand, lv.reserved) for lv in before] == [
+        ("bj", 3, 0), ("sz", 7, 7),
+    ]  # fmt: skip
+    _levels_balance(w)

@@ -21,10 +21,13 @@ __all__ = [
     "PaymentRefunded",
     "ProductCreated",
     "ShipmentCreated",
+    "StockAdjusted",
     "StockCommitted",
+    "StockLow",
     "StockReceived",
     "StockReleased",
     "StockReserved",
+    "StockTransferred",
     "event_from_dict",
 ]
 
@@ -95,6 +98,39 @@ class StockCommitted(DomainEvent):
 class StockReleased(DomainEvent):
     reservation_id: str
     order_id: str
+
+
+@_event("stock.adjusted")
+@attrs.frozen(kw_only=True)
+class StockAdjusted(DomainEvent):
+    """On hand changed by hand (``delta`` units, negative for a loss) for ``reason``."""
+
+    sku: str
+    warehouse_id: str
+    delta: int
+    reason: str
+
+
+@_event("stock.transferred")
+@attrs.frozen(kw_only=True)
+class StockTransferred(DomainEvent):
+    transfer_id: str
+    sku: str
+    from_warehouse_id: str
+    to_warehouse_id: str
+    quantity: int
+
+
+@_event("stock.low")
+@attrs.frozen(kw_only=True)
+class StockLow(DomainEvent):
+    """A level's available units fell to or below its SKU's low-stock threshold (补货提醒): once
+    per crossing, not again until it has risen above the threshold and fallen again."""
+
+    sku: str
+    warehouse_id: str
+    available: int
+    threshold: int
 
 
 @_event("order.placed")

@@ -10,6 +10,7 @@ from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.domain.stock_ledger import LedgerEntry, MovementKind
 from ecommerce_core.services.context import ServiceContext
 from ecommerce_core.services.retry import retry_on_contention
+from ecommerce_core.services.stock_control import adjust_stock, transfer_stock
 from ecommerce_core.services.stock_moves import move
 
 __all__ = ["InventoryService"]
@@ -82,6 +83,71 @@ class InventoryService:
             )
             uow.commit()
         return level
+
+    @retry_on_contention
+    def adjust(
+        self,
+        principal: Principal,
+        *,
+        sku: str,
+        warehouse_id: str,
+        delta: int,
+        reason: str,
+        note: str = "",
+    ) -> StockLevel:
+        """Change on hand by hand: ``delta`` units (negative when units are written off).
+
+        :param reason: a code of :class:`~ecommerce_core.domain.stock_control.AdjustmentReason`
+            (``damaged``, ``lost``, ``expired``, ``found``, ``supplier_return``, ``sample``,
+            ``correction``, ``other``); with ``note``, kept on the ledger entry.
+        :raises OutOfStock: fewer units would be left than are promised to orders.
+        """
+        require(principal, Permission.INVENTORY_WRITE)
+        with self._ctx.uow() as uow:
+            level, _ = adjust_stock(
+                uow,
+                sku=sku,
+                warehouse_id=warehouse_id,
+                delta=delta,
+                reason=reason,
+                note=note,
+                actor=principal.id or "system",
+                at=self._ctx.clock.now(),
+            )
+            uow.commit()
+        return level
+
+    @retry_on_contention
+    def transfer(
+        self,
+        principal: Principal,
+        *,
+        sku: str,
+        from_warehouse_id: str,
+        to_warehouse_id: str,
+        quantity: int,
+        note: str = "",
+    ) -> list[LedgerEntry]:
+        """Move units between warehouses at once, in one transaction; the two ledger entries
+        (``transfer_out``, ``transfer_in``) share the transfer's id as their ``reference``.
+
+        :raises OutOfStock: the source has fewer units available than ``quantity``.
+        """
+        require(principal, Permission.INVENTORY_WRITE)
+        with self._ctx.uow() as uow:
+            entries = transfer_stock(
+                uow,
+                transfer_id=self._ctx.ids.new_id("trf"),
+                sku=sku,
+                from_warehouse_id=from_warehouse_id,
+                to_warehouse_id=to_warehouse_id,
+                quantity=quantity,
+                note=note,
+                actor=principal.id or "system",
+                at=self._ctx.clock.now(),
+            )
+            uow.commit()
+        return entries
 
     def ledger(
         self,
