@@ -112,7 +112,9 @@ def order_json(order: Order) -> dict[str, Any]:
     return {
         "id": order.id,
         "number": order.number,
-        "status": order.status.value,
+        "status": str(order.status),
+        "payment_status": order.payment_status.value,
+        "fulfilment_status": order.fulfilment_status.value,
         "total": money(order.total),
         "discount": money(order.discount),
         "lines": [

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 import sqlalchemy as sa
 
@@ -60,7 +61,7 @@ def test_a_row_edited_into_an_illegal_state_is_reported_not_fixed(sql_storage: S
     with sql_storage.unit_of_work() as uow:
         uow.orders.add(b.order())
         uow.commit()
-    _raw(sql_storage, "UPDATE ec_orders SET status = 'teleported'")
+    _raw(sql_storage, "UPDATE ec_orders SET status = 'tele ported!'")
     with pytest.raises(CorruptData) as caught, sql_storage.unit_of_work() as uow:
         uow.orders.get("ord_1")
     assert caught.value.code == "corrupt_data" and "ord_1" in caught.value.message
@@ -113,22 +114,40 @@ def test_upgrading_a_database_that_holds_data_keeps_it_and_one_step_down_too(sql
         upgrade(store.engine, "0001")
         assert "ec_outbox_deliveries" not in sa.inspect(store.engine).get_table_names()
         order = b.order()
+        shipped = attrs.evolve(
+            b.order(), id="ord_2", number="N-2", status="shipped", idempotency_key="key-2"
+        )
         with store.engine.begin() as conn:
             from ecommerce_sqlalchemy import mapping, tables
 
-            conn.execute(sa.insert(tables.orders).values(mapping.order_to_row(order)))
+            # only the columns revision 0001 had
+            old = {c["name"] for c in sa.inspect(conn).get_columns("ec_orders")}
+            for o in (order, shipped):
+                row = {k: v for k, v in mapping.order_to_row(o).items() if k in old}
+                conn.execute(sa.insert(tables.orders).values(row))
         upgrade(store.engine)
         with store.unit_of_work() as uow:
             stored = uow.orders.get("ord_1")
             assert stored is not None
             assert stored.total == order.total
+            assert (stored.payment_status, stored.fulfilment_status) == ("unpaid", "unfulfilled")
+            # the statuses added later are what the stored overall status implies
+            was_shipped = uow.orders.get("ord_2")
+            assert was_shipped is not None
+            assert (was_shipped.payment_status, was_shipped.fulfilment_status) == (
+                "paid",
+                "shipped",
+            )
             assert uow.outbox.undelivered("crm") == []
         downgrade(store.engine, "0001")  # back below 0002, whatever migrations came after it
         names = sa.inspect(store.engine).get_table_names()
         assert "ec_outbox_deliveries" not in names
         with store.engine.connect() as conn:
             assert (
-                conn.execute(sa.text("SELECT number FROM ec_orders")).scalar_one() == order.number
+                conn.execute(
+                    sa.text("SELECT number FROM ec_orders WHERE id = 'ord_1'")
+                ).scalar_one()
+                == order.number
             )
         upgrade(store.engine)
     finally:

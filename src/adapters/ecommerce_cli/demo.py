@@ -92,5 +92,5 @@ def run_demo(url: str, console: Console) -> Order:
         order = Journey(shop, clock, demo, console).run()
         _back_office(console, shop, demo, order)
     console.print()
-    console.print(f"[bold green]Order {order.number} is {order.status.value}.[/]")
+    console.print(f"[bold green]Order {order.number} is {order.status}.[/]")
     return order

@@ -15,11 +15,12 @@ status  codes
 5       ``authentication_failed``, ``permission_denied``
 6       ``conflict``, ``already_exists``, ``idempotency_conflict``, ``idempotency_in_progress``,
         ``contention``
-7       ``out_of_stock``, ``reservation_expired``, ``illegal_transition``, ``empty_cart``
+7       ``out_of_stock``, ``reservation_expired``, ``illegal_transition``, ``empty_cart``,
+        ``transition_refused``
 8       ``payment_error``, ``payment_declined``, ``refund_exceeds_captured``,
         ``refund_exceeds_sold``, ``invalid_signature``
 9       ``shipping_error``
-10      ``plugin_error``, ``unknown_backend``
+10      ``plugin_error``, ``unknown_backend``, ``order_flow_invalid``
 11      ``storage_error``, ``storage_unavailable``, ``corrupt_data``
 12      ``ecommerce_error`` (the root, raised by a plugin with its own code)
 ======  ========================================================================================
@@ -59,6 +60,7 @@ EXIT_STATUS: dict[str, int] = {
     "reservation_expired": 7,
     "illegal_transition": 7,
     "empty_cart": 7,
+    "transition_refused": 7,
     "payment_error": 8,
     "payment_declined": 8,
     "refund_exceeds_captured": 8,
@@ -67,6 +69,7 @@ EXIT_STATUS: dict[str, int] = {
     "shipping_error": 9,
     "plugin_error": 10,
     "unknown_backend": 10,
+    "order_flow_invalid": 10,
     "storage_error": 11,
     "storage_unavailable": 11,
     "corrupt_data": 11,

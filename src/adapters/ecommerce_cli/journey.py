@@ -103,7 +103,7 @@ class Journey:
         )
         self.console.print(render.payments_table([payment]))
         status = self.shop.orders.get(self.demo.customer, order.id).status
-        self.console.print(f"The order is now [bold]{status.value}[/].")
+        self.console.print(f"The order is now [bold]{status}[/].")
         return payment
 
     def notifications(self, payment: Payment) -> None:
@@ -145,14 +145,14 @@ class Journey:
             status = self.shop.orders.get(self.demo.customer, order.id).status
             self.console.print(
                 f"  +{hours:>2} h  {latest.status.value:<16} {escape(latest.description)}"
-                f"  (order {status.value})"
+                f"  (order {status})"
             )
         self.console.print(render.tracking_table(shipment.tracking_number, shipments[0].events))
 
     def complete(self, order: Order) -> Order:
         self.step("7. The shop closes the delivered order / 完成订单")
         done = self.shop.orders.complete(self.demo.admin, order.id)
-        self.console.print(f"Order {done.number} moved to [bold]{done.status.value}[/].")
+        self.console.print(f"Order {done.number} moved to [bold]{done.status}[/].")
         return done
 
     def run(self) -> Order:

@@ -93,7 +93,7 @@ def discounts_table(view: CartView) -> Table:
 
 def order_table(order: Order) -> Table:
     columns = ["Item", "Qty", "Unit price", "Discount", "Total"]
-    table = _table(f"Order {order.number} ({order.status.value})", *columns, right=columns[1:])
+    table = _table(f"Order {order.number} ({order.status})", *columns, right=columns[1:])
     for line in order.lines:
         table.add_row(
             f"{escape(line.name)}\n[dim]{line.sku}[/]",
@@ -114,7 +114,7 @@ def order_table(order: Order) -> Table:
 def timeline_table(order: Order) -> Table:
     table = _table(f"Timeline of order {order.number}", "When (UTC)", "Status", "Note")
     for change in order.history:
-        table.add_row(_when(change.at), change.status.value, escape(change.note))
+        table.add_row(_when(change.at), str(change.status), escape(change.note))
     return table
 
 

@@ -25,7 +25,15 @@ from ecommerce_core.domain.inventory import (
     Warehouse,
 )
 from ecommerce_core.domain.money import Money
-from ecommerce_core.domain.orders import Address, Order, OrderLine, OrderStatus, StatusChange
+from ecommerce_core.domain.orders import (
+    Address,
+    FulfilmentStatus,
+    Order,
+    OrderLine,
+    PaymentState,
+    StatusChange,
+    order_state,
+)
 from ecommerce_core.domain.payments import (
     Payment,
     PaymentStatus,
@@ -291,14 +299,23 @@ def order_to_doc(o: Order) -> Doc:
         "shipping": f.minor(o.shipping, cur, "the shipping"),
         "tax": f.minor(o.tax, cur, "the tax"),
         "total": f.minor(o.total, cur, "the total"),
-        "status": o.status.value,
+        "status": str(o.status),
+        "payment_status": o.payment_status.value,
+        "fulfilment_status": o.fulfilment_status.value,
         "placed_at": f.time_to_text(o.placed_at),
         "updated_at": f.time_to_text(o.updated_at),
         "reservation_id": o.reservation_id,
         "idempotency_key": o.idempotency_key,
         "shipping_address": None if a is None else {k: getattr(a, k) for k in _ADDRESS_FIELDS},
         "history": [
-            {"status": h.status.value, "at": f.time_to_text(h.at), "note": h.note}
+            {
+                "status": str(h.status),
+                "at": f.time_to_text(h.at),
+                "note": h.note,
+                "action": h.action,
+                "actor": h.actor,
+                "internal": h.internal,
+            }
             for h in o.history
         ],
     }
@@ -339,16 +356,25 @@ def order_from_doc(d: Mapping[str, Any]) -> Order:
             shipping=money(d, "shipping"),
             tax=money(d, "tax"),
             total=money(d, "total"),
-            status=OrderStatus(f.text(d, "status")),
+            status=order_state(f.text(d, "status")),
             placed_at=f.time(d, "placed_at"),
             updated_at=f.time(d, "updated_at"),
             reservation_id=f.opt_text(d, "reservation_id"),
             idempotency_key=f.opt_text(d, "idempotency_key"),
             shipping_address=_address(d),
             history=tuple(
-                StatusChange(OrderStatus(f.text(h, "status")), f.time(h, "at"), f.text(h, "note"))
+                StatusChange(
+                    order_state(f.text(h, "status")),
+                    f.time(h, "at"),
+                    f.text(h, "note"),
+                    f.text(h, "action"),
+                    f.text(h, "actor"),
+                    f.boolean(h, "internal"),
+                )
                 for h in f.docs(d, "history")
             ),
+            payment_status=PaymentState(f.text(d, "payment_status")),
+            fulfilment_status=FulfilmentStatus(f.text(d, "fulfilment_status")),
         )
     return f.canonical("order", d, o, order_to_doc)
 

@@ -16,7 +16,7 @@ from pymongo.write_concern import WriteConcern
 from ecommerce_core.domain.errors import StorageError
 from ecommerce_mongo.errors import translated
 from ecommerce_mongo.mapping import Doc
-from ecommerce_mongo.schema import COLLECTIONS, META, SCHEMA_VERSION, VALIDATORS, Index
+from ecommerce_mongo.schema import COLLECTIONS, META, ORDERS, SCHEMA_VERSION, VALIDATORS, Index
 
 __all__ = ["upgrade"]
 
@@ -70,4 +70,45 @@ def upgrade(db: Database[Doc]) -> None:
                         collection=name,
                     ) from exc
                 raise
+        _backfill_order_statuses(db)
         db[META].update_one({"_id": "schema"}, {"$max": {"version": SCHEMA_VERSION}}, upsert=True)
+
+
+_PAID = ["paid", "shipped", "delivered", "completed"]
+_FULFILMENT = {"shipped": "shipped", "delivered": "delivered", "completed": "delivered"}
+
+
+def _backfill_order_statuses(db: Database[Doc]) -> None:
+    """Schema 4: orders stored before it get the payment and fulfilment statuses their overall
+    status implies, and their history entries an empty action and actor (idempotent)."""
+    db[ORDERS].update_many(
+        {"payment_status": {"$exists": False}},
+        [
+            {
+                "$set": {
+                    "payment_status": {"$cond": [{"$in": ["$status", _PAID]}, "paid", "unpaid"]},
+                    "fulfilment_status": {
+                        "$switch": {
+                            "branches": [
+                                {"case": {"$eq": ["$status", s]}, "then": f}
+                                for s, f in _FULFILMENT.items()
+                            ],
+                            "default": "unfulfilled",
+                        }
+                    },
+                    "history": {
+                        "$map": {
+                            "input": "$history",
+                            "as": "h",
+                            "in": {
+                                "$mergeObjects": [
+                                    "$$h",
+                                    {"action": "", "actor": "", "internal": False},
+                                ]
+                            },
+                        }
+                    },
+                }
+            }
+        ],
+    )

@@ -21,7 +21,8 @@ __all__ = [
     "Index",
 ]
 
-SCHEMA_VERSION = 3  # 2: coupons, their codes and wallets; counters' validators. 3: stock ledger
+SCHEMA_VERSION = 4  # 2: coupons, their codes and wallets; counters' validators. 3: stock ledger.
+# 4: order payment and fulfilment statuses
 
 CATEGORIES = "ec_categories"
 PRODUCTS = "ec_products"

@@ -22,7 +22,15 @@ from ecommerce_core.domain.inventory import (
     Warehouse,
 )
 from ecommerce_core.domain.money import Money
-from ecommerce_core.domain.orders import Address, Order, OrderLine, OrderStatus, StatusChange
+from ecommerce_core.domain.orders import (
+    Address,
+    FulfilmentStatus,
+    Order,
+    OrderLine,
+    PaymentState,
+    StatusChange,
+    order_state,
+)
 from ecommerce_core.domain.payments import (
     Payment,
     PaymentStatus,
@@ -232,16 +240,25 @@ def order_from_rows(row: Row, line_rows: Iterable[Row], history_rows: Iterable[R
             shipping=Money(int(row["shipping"]), cur),
             tax=Money(int(row["tax"]), cur),
             total=Money(int(row["total"]), cur),
-            status=OrderStatus(row["status"]),
+            status=order_state(row["status"]),
             placed_at=row["placed_at"],
             updated_at=row["updated_at"],
             reservation_id=row["reservation_id"],
             idempotency_key=row["idempotency_key"],
             shipping_address=Address(**address) if address else None,
             history=tuple(
-                StatusChange(OrderStatus(r["status"]), r["at"], r["note"])
+                StatusChange(
+                    order_state(r["status"]),
+                    r["at"],
+                    r["note"],
+                    r["action"],
+                    r["actor"],
+                    bool(r["internal"]),
+                )
                 for r in sorted(history_rows, key=lambda r: r["position"])
             ),
+            payment_status=PaymentState(row["payment_status"]),
+            fulfilment_status=FulfilmentStatus(row["fulfilment_status"]),
         )
 
 
@@ -257,7 +274,9 @@ def order_to_row(o: Order) -> dict[str, Any]:
         "shipping": o.shipping.amount,
         "tax": o.tax.amount,
         "total": o.total.amount,
-        "status": o.status.value,
+        "status": str(o.status),
+        "payment_status": o.payment_status.value,
+        "fulfilment_status": o.fulfilment_status.value,
         "placed_at": o.placed_at,
         "updated_at": o.updated_at,
         "reservation_id": o.reservation_id,

@@ -178,6 +178,8 @@ orders = sa.Table(
     _id("reservation_id", nullable=True),
     _id("idempotency_key", nullable=True),
     sa.Column("shipping_address", sa.JSON, nullable=True),
+    sa.Column("payment_status", sa.String(30), nullable=False, server_default="unpaid"),
+    sa.Column("fulfilment_status", sa.String(30), nullable=False, server_default="unfulfilled"),
     sa.UniqueConstraint("customer_id", "idempotency_key", name="uq_ec_orders_idempotency"),
     sa.CheckConstraint("total >= 0", name="total_not_negative"),
 )
@@ -205,6 +207,9 @@ order_history = sa.Table(
     sa.Column("status", sa.String(30), nullable=False),
     sa.Column("at", UTCDateTime, nullable=False),
     sa.Column("note", sa.String(500), nullable=False, default=""),
+    sa.Column("action", sa.String(40), nullable=False, server_default=""),
+    sa.Column("actor", sa.String(ID), nullable=False, server_default=""),
+    sa.Column("internal", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 payments = sa.Table(

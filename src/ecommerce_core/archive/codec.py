@@ -80,7 +80,10 @@ def _decode(hint: Any, data: Any) -> Any:
     if isinstance(hint, type) and attrs.has(hint):
         hints = _hints(hint)
         values = {
-            f.name: _decode(hints[f.name], data[f.name]) for f in attrs.fields(hint) if f.init
+            f.name: _decode(hints[f.name], data[f.name])
+            for f in attrs.fields(hint)
+            # a field added after the archive was written takes its default
+            if f.init and (f.name in data or f.default is attrs.NOTHING)
         }
         return hint(**values)
     if origin is tuple:

@@ -20,6 +20,7 @@
     ├── OutOfStock                      out_of_stock
     ├── ReservationExpired              reservation_expired
     ├── InvalidTransition               illegal_transition
+    │   └── TransitionRefused           transition_refused
     ├── EmptyCart                       empty_cart
     ├── PaymentError                    payment_error
     │   ├── PaymentDeclined             payment_declined
@@ -28,7 +29,8 @@
     │   └── InvalidSignature            invalid_signature
     ├── ShippingError                   shipping_error
     ├── PluginError                     plugin_error
-    │   └── UnknownBackend              unknown_backend
+    │   ├── UnknownBackend              unknown_backend
+    │   └── OrderFlowInvalid            order_flow_invalid
     └── StorageError                    storage_error
         ├── StorageUnavailable          storage_unavailable
         └── CorruptData                 corrupt_data
@@ -57,6 +59,7 @@ __all__ = [
     "InvalidSignature",
     "InvalidTransition",
     "NotFound",
+    "OrderFlowInvalid",
     "OutOfStock",
     "PaymentDeclined",
     "PaymentError",
@@ -68,6 +71,7 @@ __all__ = [
     "ShippingError",
     "StorageError",
     "StorageUnavailable",
+    "TransitionRefused",
     "UnknownBackend",
     "UnknownCurrency",
     "UnknownSku",
@@ -169,6 +173,12 @@ class InvalidTransition(EcommerceError):
     code = "illegal_transition"
 
 
+class TransitionRefused(InvalidTransition):
+    """A declared transition that a guard (a plugin's risk review, an approval step) refused."""
+
+    code = "transition_refused"
+
+
 class EmptyCart(EcommerceError):
     code = "empty_cart"
 
@@ -205,6 +215,12 @@ class PluginError(EcommerceError):
 
 class UnknownBackend(PluginError):
     code = "unknown_backend"
+
+
+class OrderFlowInvalid(PluginError):
+    """The order state machine, as the plugins composed it, is inconsistent (names the problem)."""
+
+    code = "order_flow_invalid"
 
 
 class StorageError(EcommerceError):

@@ -17,6 +17,7 @@ __all__ = [
     "OrderPaid",
     "OrderPlaced",
     "OrderShipped",
+    "OrderStatusChanged",
     "PaymentCaptured",
     "PaymentRefunded",
     "ProductCreated",
@@ -173,6 +174,19 @@ class OrderCompleted(DomainEvent):
 class OrderCancelled(DomainEvent):
     order_id: str
     reason: str
+
+
+@_event("order.status_changed")
+@attrs.frozen(kw_only=True)
+class OrderStatusChanged(DomainEvent):
+    """A declared transition without an event of its own (a partial shipment, a refund, an edit,
+    or an action a plugin declared)."""
+
+    order_id: str
+    action: str
+    source: str
+    target: str
+    note: str = ""
 
 
 @_event("payment.captured")

@@ -8,46 +8,75 @@ from enum import StrEnum
 import attrs
 
 from ecommerce_core.domain import events as ev
-from ecommerce_core.domain.errors import InvalidTransition
 from ecommerce_core.domain.money import Money
 
 __all__ = [
-    "TRANSITIONS",
     "Address",
+    "FulfilmentStatus",
     "Order",
     "OrderAction",
     "OrderLine",
     "OrderStatus",
+    "PaymentState",
     "StatusChange",
+    "order_state",
 ]
 
 
 class OrderStatus(StrEnum):
+    """The built-in overall statuses; plugins may add more (an order's status is then a str)."""
+
     PENDING_PAYMENT = "pending_payment"
     PAID = "paid"
+    PARTIALLY_SHIPPED = "partially_shipped"
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    CLOSED = "closed"
+
+
+class PaymentState(StrEnum):
+    """Where the order's money is (the order's view; each payment has its own status)."""
+
+    UNPAID = "unpaid"
+    PAID = "paid"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+
+
+class FulfilmentStatus(StrEnum):
+    UNFULFILLED = "unfulfilled"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
 
 
 class OrderAction(StrEnum):
+    """The built-in actions; plugins may declare more."""
+
     PAY = "pay"
+    EDIT = "edit"
+    SHIP_PARTIALLY = "ship_partially"
     SHIP = "ship"
     DELIVER = "deliver"
     COMPLETE = "complete"
     CANCEL = "cancel"
+    REFUND_PARTIALLY = "refund_partially"
+    REFUND = "refund"
 
 
-S, A = OrderStatus, OrderAction
-TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
-    (S.PENDING_PAYMENT, A.PAY): S.PAID,
-    (S.PENDING_PAYMENT, A.CANCEL): S.CANCELLED,
-    (S.PAID, A.SHIP): S.SHIPPED,
-    (S.PAID, A.CANCEL): S.CANCELLED,
-    (S.SHIPPED, A.DELIVER): S.DELIVERED,
-    (S.DELIVERED, A.COMPLETE): S.COMPLETED,
-}
+def order_state(value: str) -> str:
+    """A built-in status as its :class:`OrderStatus` member, a plugin's state as the plain str.
+
+    :raises ValueError: not a state name (a lower-case identifier).
+    """
+    try:
+        return OrderStatus(value)
+    except ValueError:
+        if not isinstance(value, str) or not value.isidentifier() or value != value.lower():
+            raise ValueError(f"{value!r} is not an order state name") from None
+        return value
 
 
 @attrs.frozen
@@ -64,7 +93,8 @@ class Address:
 
 @attrs.frozen
 class OrderLine:
-    """A line as it was sold: the price and discount are frozen at placement.
+    """A line as it was sold: the price and discount are frozen at placement (or
+    repriced by an edit before payment).
 
     ``total`` is what the line costs after its discounts, including its share of order-level
     discounts. ``tax`` is the tax added on top of it when prices exclude tax (zero when they
@@ -83,9 +113,18 @@ class OrderLine:
 
 @attrs.frozen
 class StatusChange:
-    status: OrderStatus
+    """One entry of the order's history: a declared transition (or an edit, or a staff note).
+
+    ``action`` is what moved it ("" for the placement), ``actor`` the principal's id, and
+    ``internal`` entries are shown to staff only.
+    """
+
+    status: str = attrs.field(converter=order_state)
     at: datetime
     note: str = ""
+    action: str = ""
+    actor: str = ""
+    internal: bool = False
 
 
 @attrs.frozen
@@ -100,49 +139,29 @@ class Order:
     shipping: Money
     tax: Money
     total: Money
-    status: OrderStatus
+    status: str = attrs.field(converter=order_state)
     placed_at: datetime
     updated_at: datetime
     reservation_id: str | None = None
     idempotency_key: str | None = None
     shipping_address: Address | None = None
     history: tuple[StatusChange, ...] = ()
+    payment_status: PaymentState = PaymentState.UNPAID
+    fulfilment_status: FulfilmentStatus = FulfilmentStatus.UNFULFILLED
 
-    def can(self, action: OrderAction) -> bool:
-        return (self.status, action) in TRANSITIONS
+    def can(self, action: str) -> bool:
+        """Whether the built-in machine allows ``action`` (services ask the shop's own flow)."""
+        from ecommerce_core.domain.order_flow import DEFAULT_FLOW
+
+        return DEFAULT_FLOW.can(self, action)
 
     def transition(
-        self, action: OrderAction, at: datetime, note: str = "", **event_data: str
+        self, action: str, at: datetime, note: str = "", **event_data: str
     ) -> tuple[Order, list[ev.DomainEvent]]:
-        """The order after ``action`` and the events it raises; :class:`InvalidTransition` else."""
-        target = TRANSITIONS.get((self.status, action))
-        if target is None:
-            raise InvalidTransition(
-                f"an order that is {self.status.value} cannot {action.value}",
-                order_id=self.id,
-                status=self.status.value,
-                action=action.value,
-            )
-        order = attrs.evolve(
-            self,
-            status=target,
-            updated_at=at,
-            history=(*self.history, StatusChange(target, at, note)),
-        )
-        return order, [_event_for(target, self.id, at, note, event_data)]
+        """The order after ``action`` under the built-in machine, and the events it raises.
 
+        :raises InvalidTransition: no such move; the order is unchanged.
+        """
+        from ecommerce_core.domain.order_flow import DEFAULT_FLOW
 
-def _event_for(
-    status: OrderStatus, order_id: str, at: datetime, note: str, data: dict[str, str]
-) -> ev.DomainEvent:
-    if status is OrderStatus.PAID:
-        return ev.OrderPaid(occurred_at=at, order_id=order_id)
-    if status is OrderStatus.SHIPPED:
-        return ev.OrderShipped(
-            occurred_at=at, order_id=order_id, tracking_number=data.get("tracking_number", "")
-        )
-    if status is OrderStatus.DELIVERED:
-        return ev.OrderDelivered(occurred_at=at, order_id=order_id)
-    if status is OrderStatus.COMPLETED:
-        return ev.OrderCompleted(occurred_at=at, order_id=order_id)
-    return ev.OrderCancelled(occurred_at=at, order_id=order_id, reason=note)
+        return DEFAULT_FLOW.apply(self, action, at, note, data=event_data)

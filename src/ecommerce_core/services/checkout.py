@@ -13,7 +13,7 @@ from ecommerce_core.domain.cart import Cart
 from ecommerce_core.domain.catalog import Product
 from ecommerce_core.domain.errors import AlreadyExists, EmptyCart, InvalidInput, UnknownSku
 from ecommerce_core.domain.money import Money
-from ecommerce_core.domain.orders import Address, Order, OrderLine, OrderStatus, StatusChange
+from ecommerce_core.domain.orders import Address, Order, OrderLine, StatusChange
 from ecommerce_core.domain.pricing import CouponChoice, PriceBreakdown
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.storage import UnitOfWork
@@ -162,13 +162,17 @@ class CheckoutService:
                     shipping=pricing.shipping,
                     tax=pricing.tax,
                     total=pricing.total,
-                    status=OrderStatus.PENDING_PAYMENT,
+                    status=self._ctx.order_flow.initial,
                     placed_at=now,
                     updated_at=now,
                     reservation_id=reservation_id,
                     idempotency_key=key,
                     shipping_address=address,
-                    history=(StatusChange(OrderStatus.PENDING_PAYMENT, now, "placed"),),
+                    history=(
+                        StatusChange(
+                            self._ctx.order_flow.initial, now, "placed", "place", principal.id or ""
+                        ),
+                    ),
                 )
                 # everything that touches no shared row is written first; the stock rows, which
                 # every checkout of the same SKU queues for, are locked last and so held shortest

@@ -11,6 +11,7 @@ import attrs
 from ecommerce_core.domain.catalog import Product, ancestors_of
 from ecommerce_core.domain.errors import EcommerceError, PluginError, UnknownBackend
 from ecommerce_core.domain.money import exponent_of
+from ecommerce_core.domain.order_flow import DEFAULT_FLOW, OrderFlow
 from ecommerce_core.domain.pricing import PriceableItem, PricingEngine, PricingPolicy
 from ecommerce_core.ports.gateways import Carrier, PaymentGateway
 from ecommerce_core.ports.services import Clock, IdGenerator, PasswordHasher
@@ -53,6 +54,8 @@ class ServiceContext:
     pricing: PricingEngine
     gateway_factories: Mapping[str, Callable[[Mapping[str, Any]], PaymentGateway]]
     carrier_factories: Mapping[str, Callable[[Mapping[str, Any]], Carrier]]
+    #: the order state machine: the built-in table plus what plugins declared, validated
+    order_flow: OrderFlow = DEFAULT_FLOW
     _gateways: dict[str, PaymentGateway] = attrs.field(factory=dict)
     _carriers: dict[str, Carrier] = attrs.field(factory=dict)
 

@@ -19,8 +19,8 @@ from ecommerce_core.domain.inventory import (
     plan_reservation,
     sum_by_sku,
 )
-from ecommerce_core.domain.orders import Order, OrderAction, OrderStatus
-from ecommerce_core.domain.payments import PaymentStatus
+from ecommerce_core.domain.order_flow import OrderFlow
+from ecommerce_core.domain.orders import Order, OrderAction, PaymentState
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.domain.stock_ledger import MovementKind
 from ecommerce_core.ports.storage import UnitOfWork
@@ -177,6 +177,12 @@ class OrderService:
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
 
+    @property
+    def flow(self) -> OrderFlow:
+        """The order state machine this shop runs: the built-in table plus the plugins' additions
+        (``flow.transitions``, ``flow.actions(status)``, ``flow.refusal(order, action)``)."""
+        return self._ctx.order_flow
+
     def get(self, principal: Principal, order_id: str) -> Order:
         require(principal, Permission.ORDER_READ_OWN)
         with self._ctx.uow() as uow:
@@ -203,22 +209,28 @@ class OrderService:
     def cancel(self, principal: Principal, order_id: str, reason: str = "") -> Order:
         """Cancel an unpaid order (its customer or staff) and release its stock.
 
-        A paid order is cancelled by refunding it (``shop.payments.refund``) first.
+        A paid order is not cancelled but refunded in full (``shop.payments.refund``), which
+        closes it (status ``closed``, payment ``refunded``).
         """
         require(principal, Permission.ORDER_CANCEL_OWN)
         note = v.text(reason, "reason", max_length=500, allow_empty=True)
         now = self._ctx.clock.now()
         with self._ctx.uow() as uow:
             order = load_visible_order(uow, principal, order_id, for_update=True)
-            if order.status is OrderStatus.PAID:
-                require(principal, Permission.ORDER_MANAGE)
-                payments = uow.payments.list_for_order(order.id)
-                if not any(p.status is PaymentStatus.REFUNDED for p in payments):
-                    raise InvalidTransition(
-                        "a paid order is cancelled by refunding its payment first",
-                        order_id=order.id,
-                    )
-            cancelled, events = order.transition(OrderAction.CANCEL, now, note or "cancelled")
+            if order.payment_status is not PaymentState.UNPAID:
+                require(principal, Permission.ORDER_MANAGE)  # a customer's answer: denied
+                raise InvalidTransition(
+                    "a paid order is not cancelled: refund it in full, which closes it",
+                    order_id=order.id,
+                    status=str(order.status),
+                )
+            cancelled, events = self._ctx.order_flow.apply(
+                order,
+                OrderAction.CANCEL,
+                now,
+                note or "cancelled",
+                actor=principal.id,
+            )
             release_reservation(uow, order, now, actor=principal.id or "system")
             uow.orders.update(cancelled)
             uow.outbox.add(events)
@@ -232,7 +244,9 @@ class OrderService:
         now = self._ctx.clock.now()
         with self._ctx.uow() as uow:
             order = load_visible_order(uow, principal, order_id, for_update=True)
-            completed, events = order.transition(OrderAction.COMPLETE, now, "completed")
+            completed, events = self._ctx.order_flow.apply(
+                order, OrderAction.COMPLETE, now, "completed", actor=principal.id
+            )
             uow.orders.update(completed)
             uow.outbox.add(events)
             uow.commit()
@@ -258,9 +272,18 @@ class OrderService:
                     continue
                 if order is None or order.reservation_id != reservation.id:
                     continue  # a hold left behind by a renewal: nothing to cancel
-                if order.status is not OrderStatus.PENDING_PAYMENT:
+                if order.payment_status is not PaymentState.UNPAID:
                     continue
-                closed, events = order.transition(OrderAction.CANCEL, now, "payment_timeout")
+                if self._ctx.order_flow.find(order.status, OrderAction.CANCEL) is None:
+                    continue
+                closed, events = self._ctx.order_flow.apply(
+                    order,
+                    OrderAction.CANCEL,
+                    now,
+                    "payment_timeout",
+                    actor=principal.id,
+                    check_guards=False,
+                )
                 release_reservation(uow, order, now)
                 uow.orders.update(closed)
                 uow.outbox.add(events)

@@ -21,9 +21,10 @@ from ecommerce_core.domain.errors import (
     NotFound,
     OutOfStock,
     ReservationExpired,
+    TransitionRefused,
 )
 from ecommerce_core.domain.money import Money
-from ecommerce_core.domain.orders import Order, OrderAction, OrderStatus
+from ecommerce_core.domain.orders import Order, OrderAction
 from ecommerce_core.domain.payments import (
     GatewayNotification,
     Payment,
@@ -94,11 +95,14 @@ class PaymentService:
                 if existing.status is PaymentStatus.PENDING and not existing.provider_ref:
                     raise IdempotencyInProgress("the first payment with this key is still running")
                 return existing
-            if order.status is not OrderStatus.PENDING_PAYMENT:
-                raise InvalidTransition(
-                    f"an order that is {order.status.value} is not awaiting payment",
-                    order_id=order.id,
+            refusal = self._ctx.order_flow.refusal(order, OrderAction.PAY)
+            if refusal is not None:
+                error = (
+                    TransitionRefused
+                    if self._ctx.order_flow.find(order.status, OrderAction.PAY)
+                    else InvalidTransition
                 )
+                raise error(refusal, order_id=order.id, status=str(order.status))
             self._check_reservation(uow, order)
             payment = Payment(
                 id=self._ctx.ids.new_id("pay"),
@@ -174,20 +178,26 @@ class PaymentService:
             )
         ]
         order = uow.orders.get(captured.order_id, for_update=True)
-        fulfilable = order is not None and order.status is OrderStatus.PENDING_PAYMENT
+        flow = self._ctx.order_flow
+        fulfilable = order is not None and flow.can(order, OrderAction.PAY)
         if order is not None and fulfilable:
             try:
                 order = hold_for_payment(uow, order, now, self._ctx)
             except OutOfStock:
-                cancelled, cancel_events = order.transition(
-                    OrderAction.CANCEL, now, "stock no longer held when payment arrived"
-                )
-                uow.orders.update(cancelled)
-                events.extend(cancel_events)
+                if flow.find(order.status, OrderAction.CANCEL) is not None:
+                    cancelled, cancel_events = flow.apply(
+                        order,
+                        OrderAction.CANCEL,
+                        now,
+                        "stock no longer held when payment arrived",
+                        check_guards=False,
+                    )
+                    uow.orders.update(cancelled)
+                    events.extend(cancel_events)
                 fulfilable = False
             else:
-                paid, order_events = order.transition(
-                    OrderAction.PAY, now, f"paid by {captured.gateway}"
+                paid, order_events = flow.apply(
+                    order, OrderAction.PAY, now, f"paid by {captured.gateway}"
                 )
                 commit_reservation(uow, order, now)
                 uow.orders.update(paid)
@@ -302,7 +312,7 @@ class PaymentService:
             payment = payment.with_refund(refund)
             uow.payments.update(payment)
             uow.commit()
-        return send_refund(self._ctx, payment, refund)
+        return send_refund(self._ctx, payment, refund, actor=principal.id or "")
 
     def refund_lines(
         self,

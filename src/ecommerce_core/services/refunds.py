@@ -27,6 +27,7 @@ from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.gateways import GatewayOutcome
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
+from ecommerce_core.services.order_money import record_refund_on_order
 from ecommerce_core.services.orders import load_visible_order
 
 __all__ = ["quote_line_refund", "refund_order_lines", "send_refund"]
@@ -34,8 +35,11 @@ __all__ = ["quote_line_refund", "refund_order_lines", "send_refund"]
 _CAPTURED = (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 
 
-def send_refund(ctx: ServiceContext, payment: Payment, refund: Refund) -> Payment:
-    """Ask the provider for ``refund`` (already recorded on ``payment``) and record its answer.
+def send_refund(
+    ctx: ServiceContext, payment: Payment, refund: Refund, *, actor: str = ""
+) -> Payment:
+    """Ask the provider for ``refund`` (already recorded on ``payment``) and record its answer;
+    a success moves the order's payment status in the same transaction (and may close it).
 
     :raises PaymentError: the provider refused; the refund is recorded as failed and releases
         what it held.
@@ -71,6 +75,7 @@ def send_refund(ctx: ServiceContext, payment: Payment, refund: Refund) -> Paymen
                     )
                 ]
             )
+            record_refund_on_order(ctx, uow, current.order_id, at, refund.reason, actor)
         uow.commit()
     if status is RefundStatus.FAILED:
         raise PaymentError(
@@ -186,4 +191,4 @@ def refund_order_lines(
         payment = payment.with_refund(refund)
         uow.payments.update(payment)
         uow.commit()
-    return send_refund(ctx, payment, refund)
+    return send_refund(ctx, payment, refund, actor=principal.id or "")

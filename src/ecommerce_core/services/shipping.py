@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ecommerce_core.domain import events as ev
 from ecommerce_core.domain.errors import InvalidTransition, NotFound
-from ecommerce_core.domain.orders import OrderAction, OrderStatus
+from ecommerce_core.domain.orders import OrderAction
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.domain.shipping import Shipment, TrackingStatus
 from ecommerce_core.ports.gateways import ShipmentRequest
@@ -27,10 +27,9 @@ class ShippingService:
         with self._ctx.uow() as uow:
             order = load_visible_order(uow, principal, order_id)
             products = uow.products.get_by_skus(line.sku for line in order.lines)
-        if not order.can(OrderAction.SHIP):
-            raise InvalidTransition(
-                f"an order that is {order.status.value} cannot ship", order_id=order.id
-            )
+        refusal = self._ctx.order_flow.refusal(order, OrderAction.SHIP)
+        if refusal is not None:
+            raise InvalidTransition(refusal, order_id=order.id, status=str(order.status))
         weight = sum(
             products[ln.sku].variant(ln.sku).weight_grams * ln.quantity
             for ln in order.lines
@@ -53,11 +52,13 @@ class ShippingService:
         shipment = Shipment(shipment_id, order.id, carrier_name, label.tracking_number, now)
         with self._ctx.uow() as uow:
             current = load_visible_order(uow, principal, order_id, for_update=True)
-            shipped, events = current.transition(
+            shipped, events = self._ctx.order_flow.apply(
+                current,
                 OrderAction.SHIP,
                 now,
                 f"{carrier_name} {label.tracking_number}",
-                tracking_number=label.tracking_number,
+                actor=principal.id,
+                data={"tracking_number": label.tracking_number},
             )
             uow.shipments.add(shipment)
             # the parcel's units leave on-hand stock (and their promise to the order) now
@@ -95,13 +96,15 @@ class ShippingService:
             if (
                 updated
                 and all(s.delivered for s in updated)
-                and order.status is OrderStatus.SHIPPED
+                and self._ctx.order_flow.find(order.status, OrderAction.DELIVER) is not None
             ):
                 # the order was delivered when the last parcel was, not when the shop asked
                 at = max(
                     e.at for s in updated for e in s.events if e.status is TrackingStatus.DELIVERED
                 )
-                delivered, events = order.transition(OrderAction.DELIVER, at, "delivered")
+                delivered, events = self._ctx.order_flow.apply(
+                    order, OrderAction.DELIVER, at, "delivered", check_guards=False
+                )
                 uow.orders.update(delivered)
                 uow.outbox.add(events)
             uow.commit()

@@ -114,9 +114,12 @@ class SqlOrders(_Repo):
             {
                 "order_id": order.id,
                 "position": i,
-                "status": h.status.value,
+                "status": str(h.status),
                 "at": h.at,
                 "note": h.note,
+                "action": h.action,
+                "actor": h.actor,
+                "internal": h.internal,
             }
             for i, h in enumerate(order.history)
             if i >= start
