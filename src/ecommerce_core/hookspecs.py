@@ -79,3 +79,16 @@ def ecommerce_core_register_pricing_rules(registry: Registry) -> None:
         (``compile(params)`` returns ``give(view) -> Effect``; ``stage`` is one of ``item``,
         ``order``, ``gift``, ``shipping``, ``points``). A name a built-in kind has is refused.
     """
+
+
+@hookspec
+def ecommerce_core_register_order_flow(registry: Registry) -> None:
+    """Extend the order state machine: states, transitions and guards.
+
+    :param registry: call ``registry.add_order_state(name, terminal=False)``,
+        ``registry.add_order_transition(source, action, target, payment=None, fulfilment=None,
+        replace=False)`` (``replace=True`` redirects a built-in pair, e.g. ``pay`` into a review
+        state) and ``registry.add_order_guard(action, guard, source=None)`` where
+        ``guard(order, transition)`` returns a reason to refuse, or None. The composed machine is
+        validated when the shop opens; an inconsistent one is ``OrderFlowInvalid``.
+    """

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
 import pluggy
 
 from ecommerce_core import hookspecs
-from ecommerce_core.domain.errors import InvalidInput, PluginError, UnknownBackend
+from ecommerce_core.domain.errors import (
+    InvalidInput,
+    OrderFlowInvalid,
+    PluginError,
+    UnknownBackend,
+)
+from ecommerce_core.domain.order_flow import FlowBuilder, Guard, OrderFlow, Transition
+from ecommerce_core.domain.orders import FulfilmentStatus, PaymentState
 from ecommerce_core.domain.pricing import RuleRegistry, default_registry
 from ecommerce_core.domain.pricing.registry import BenefitCompiler, ConditionCompiler
 from ecommerce_core.domain.pricing.rules import STAGES
@@ -24,6 +32,7 @@ __all__ = [
     "Registry",
     "build_registry",
     "get_plugin_manager",
+    "order_flow",
     "pricing_rules",
 ]
 
@@ -54,6 +63,8 @@ class Registry:
     offers: list[Offer] = attrs.field(factory=list)
     current_plugin: str = "<unknown>"
     benefit_stages: dict[str, str] = attrs.field(factory=dict)
+    #: the order state machine: the built-in table plus what plugins declared (built at open)
+    order_flow_builder: FlowBuilder = attrs.field(factory=FlowBuilder)
 
     def _add(self, kind: str, name: str, factory: Callable[..., Any], description: str) -> None:
         if not callable(factory):
@@ -109,6 +120,47 @@ class Registry:
         self._add("pricing_benefit", name, compile, description)
         self.benefit_stages[name] = stage
 
+    def add_order_state(self, name: str, *, terminal: bool = False) -> None:
+        """A state orders can be in (a lower-case identifier); ``terminal`` ones have no way out."""
+        with self._order_flow_part():
+            self.order_flow_builder.add_state(name, terminal=terminal)
+
+    def add_order_transition(
+        self,
+        source: str,
+        action: str,
+        target: str,
+        *,
+        payment: PaymentState | str | None = None,
+        fulfilment: FulfilmentStatus | str | None = None,
+        replace: bool = False,
+    ) -> None:
+        """``action`` moves an order from ``source`` to ``target`` (setting the payment or
+        fulfilment status given); ``replace=True`` redirects a pair that is already declared."""
+        with self._order_flow_part():
+            try:
+                pay = None if payment is None else PaymentState(payment)
+                ful = None if fulfilment is None else FulfilmentStatus(fulfilment)
+            except ValueError as exc:
+                raise OrderFlowInvalid(f"no such sub-status: {exc}") from exc
+            transition = Transition(str(source), str(action), str(target), pay, ful)
+            self.order_flow_builder.add_transition(transition, replace=replace)
+
+    def add_order_guard(self, action: str, guard: Guard, *, source: str | None = None) -> None:
+        """``guard(order, transition)`` returns a reason to refuse ``action`` (from ``source``,
+        or from any state), or None to allow it."""
+        with self._order_flow_part():
+            self.order_flow_builder.add_guard(action, guard, source=source)
+
+    @contextlib.contextmanager
+    def _order_flow_part(self) -> Iterator[None]:
+        try:
+            yield
+        except OrderFlowInvalid as exc:
+            raise OrderFlowInvalid(
+                f"{self.current_plugin}: {exc.message}", plugin=self.current_plugin, **exc.details
+            ) from exc
+
     def names(self, kind: str) -> list[str]:
         return sorted(o.name for o in self.offers if o.kind == kind)
 
@@ -152,6 +204,7 @@ _REGISTRATION_HOOKS = (
     "ecommerce_core_register_security",
     "ecommerce_core_register_publishers",
     "ecommerce_core_register_pricing_rules",
+    "ecommerce_core_register_order_flow",
 )
 
 
@@ -173,6 +226,15 @@ def pricing_rules(registry: Registry) -> RuleRegistry:
             f"a plugin's pricing rule clashes with a built-in one: {exc.message}"
         ) from exc
     return rules
+
+
+def order_flow(registry: Registry) -> OrderFlow:
+    """The order state machine with every plugin's states, transitions and guards, validated.
+
+    :raises OrderFlowInvalid: names the problem (an unreachable state, a state that can never
+        finish, a transition out of a terminal state, an unknown state).
+    """
+    return registry.order_flow_builder.build()
 
 
 def build_registry(pm: pluggy.PluginManager) -> Registry:

@@ -10,7 +10,13 @@ import pluggy
 from ecommerce_core.defaults import RandomIds, SystemClock
 from ecommerce_core.domain.errors import UnknownBackend
 from ecommerce_core.domain.pricing import PricingEngine
-from ecommerce_core.plugins import Registry, build_registry, get_plugin_manager, pricing_rules
+from ecommerce_core.plugins import (
+    Registry,
+    build_registry,
+    get_plugin_manager,
+    order_flow,
+    pricing_rules,
+)
 from ecommerce_core.ports.events import EventPublisher
 from ecommerce_core.ports.services import Clock, IdGenerator
 from ecommerce_core.ports.storage import Storage
@@ -84,6 +90,7 @@ class Shop:
         settings = settings or ShopSettings()
         pm = plugin_manager or get_plugin_manager()
         registry = build_registry(pm)
+        flow = order_flow(registry)  # refused before any storage is opened
         storage_offer = registry.get("storage", _scheme(url))
         hasher = registry.get("password_hasher", settings.password_hasher).factory()
         storage: Storage = storage_offer.factory(url, dict(settings.storage_options))
@@ -102,6 +109,7 @@ class Shop:
             pricing=PricingEngine(pricing_rules(registry), settings.pricing),
             gateway_factories={o.name: o.factory for o in registry.offers if o.kind == "gateway"},
             carrier_factories={o.name: o.factory for o in registry.offers if o.kind == "carrier"},
+            order_flow=flow,
         )
         return cls(storage, ctx, registry)
 

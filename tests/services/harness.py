@@ -47,7 +47,7 @@ def world_with(gateway: SandboxGateway, stock: int = 10, **settings: Any) -> Ite
 
 
 @contextmanager
-def fresh_world(gateway: SandboxGateway) -> Iterator[World]:
+def fresh_world(gateway: SandboxGateway, *plugins: object, **settings: Any) -> Iterator[World]:
     """The same seeded shop as :func:`world_with`, without paying for six argon2 hashes again.
 
     The store is seeded once; each test gets a new shop over a copy of those tables, opened by
@@ -55,7 +55,7 @@ def fresh_world(gateway: SandboxGateway) -> Iterator[World]:
     """
     template, world = _seeded_template()
     clock = FixedClock()
-    shop = _open(gateway, "seeded://", clock, storage=template)
+    shop = _open(gateway, "seeded://", clock, storage=template, plugins=plugins, **settings)
     try:
         yield attrs.evolve(world, shop=shop, clock=clock)
     finally:
@@ -64,7 +64,7 @@ def fresh_world(gateway: SandboxGateway) -> Iterator[World]:
 
 def _open(gateway: SandboxGateway, url: str, clock: FixedClock, **settings: Any) -> Shop:
     template = settings.pop("storage", None)
-    extra: list[object] = [RecordedGatewayPlugin(gateway)]
+    extra: list[object] = [RecordedGatewayPlugin(gateway), *settings.pop("plugins", ())]
     if template is not None:
         extra.append(CopiedStoragePlugin(template))
     return Shop.open(

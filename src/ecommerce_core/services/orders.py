@@ -252,6 +252,32 @@ class OrderService:
             uow.commit()
         return completed
 
+    @retry_on_contention
+    def advance(self, principal: Principal, order_id: str, action: str, *, note: str = "") -> Order:
+        """Fire an action a plugin declared (``approve_risk``, ``approve``...), staff only.
+
+        The built-in actions have their own use cases (pay, ship, refund, cancel, complete, the
+        edits), which do what the action means besides moving the order; they are refused here.
+
+        :raises InvalidTransition: the action is not declared from the order's status.
+        :raises TransitionRefused: a guard refused it, with its reason.
+        """
+        require(principal, Permission.ORDER_MANAGE)
+        name = v.text(action, "action", max_length=40)
+        if name in set(OrderAction):
+            raise InvalidInput(f"{name} is a built-in action with its own use case", field="action")
+        text = v.text(note, "note", max_length=500, allow_empty=True)
+        now = self._ctx.clock.now()
+        with self._ctx.uow() as uow:
+            order = load_visible_order(uow, principal, order_id, for_update=True)
+            moved, events = self._ctx.order_flow.apply(
+                order, name, now, text or name, actor=principal.id
+            )
+            uow.orders.update(moved)
+            uow.outbox.add(events)
+            uow.commit()
+        return moved
+
     def expire_unpaid(self, principal: Principal, *, limit: int = 100) -> builtins.list[Order]:
         """Cancel orders whose stock hold ran out unpaid, and give the stock back.
 
