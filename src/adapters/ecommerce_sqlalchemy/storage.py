@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -22,6 +23,8 @@ __all__ = ["SqlStorage", "SqlUnitOfWork"]
 
 #: How long a transaction waits for a row lock before it fails with ``contention`` (INV-4).
 DEFAULT_LOCK_TIMEOUT_MS = 5_000
+#: A pooled connection idle for longer than this is pinged before it is handed out.
+DEFAULT_PING_AFTER_IDLE_MS = 1_000
 _POOL_OPTIONS = ("pool_size", "max_overflow", "pool_timeout", "pool_recycle", "pool_pre_ping")
 
 
@@ -45,17 +48,55 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class _IdlePing:
+    """Ping a pooled connection before handing it out only if it sat idle for a while.
+
+    A connection given back a moment ago was alive a moment ago: pinging it on every checkout
+    (``pool_pre_ping``) costs a round trip per unit of work for nothing. One that sat idle may
+    have been dropped by the server, a proxy or a firewall: it is pinged, and a dead one is
+    replaced before any statement runs on it.
+    """
+
+    def __init__(self, engine: Engine, after_ms: int) -> None:
+        self._dialect = engine.dialect
+        self._after = after_ms / 1000
+        sa.event.listen(engine, "checkin", self.checkin)
+        sa.event.listen(engine, "checkout", self.checkout)
+
+    @staticmethod
+    def checkin(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info["ec_idle_since"] = time.monotonic()
+
+    def checkout(self, dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("ec_idle_since")
+        if since is None or time.monotonic() - since <= self._after:
+            return
+        try:
+            self._dialect.do_ping(dbapi_conn)
+            dbapi_conn.rollback()
+        except Exception as exc:
+            # the pool discards this connection and hands out a fresh one
+            raise sa_exc.DisconnectionError("a pooled connection was dropped") from exc
+
+
 class SqlStorage:
     """Storage on SQLite, PostgreSQL (psycopg 3) or MariaDB/MySQL (PyMySQL).
 
     :param options: ``pool_size``, ``max_overflow``, ``pool_timeout``, ``pool_recycle``,
-        ``pool_pre_ping`` (passed to SQLAlchemy) and ``lock_timeout_ms``.
+        ``pool_pre_ping`` (passed to SQLAlchemy: True pings on every checkout), and the
+        adapter's own: ``lock_timeout_ms`` (default 5000), ``lock_timeout_per_transaction``
+        (PostgreSQL: ``SET LOCAL`` in every transaction instead of once per connection, for a
+        pooler in transaction mode; default False) and ``ping_after_idle_ms`` (a connection idle
+        for longer is pinged before use; default 1000, a negative number never pings).
     """
 
     def __init__(self, url: str, options: Mapping[str, Any] | None = None) -> None:
         options = dict(options or {})
         self.url = url
         self.lock_timeout_ms = int(options.pop("lock_timeout_ms", DEFAULT_LOCK_TIMEOUT_MS))
+        self.lock_timeout_per_transaction = bool(options.pop("lock_timeout_per_transaction", False))
+        ping_after_ms = int(options.pop("ping_after_idle_ms", DEFAULT_PING_AFTER_IDLE_MS))
         unknown = set(options) - set(_POOL_OPTIONS)
         if unknown:
             raise UnknownBackend(f"unknown storage options: {', '.join(sorted(unknown))}")
@@ -64,8 +105,7 @@ class SqlStorage:
         except sa_exc.ArgumentError as exc:
             raise UnknownBackend(f"not a database URL: {url}") from exc
         self.dialect = parsed.get_backend_name()
-        kwargs: dict[str, Any] = {"pool_pre_ping": True} if self.dialect != "sqlite" else {}
-        kwargs.update(options)
+        kwargs: dict[str, Any] = dict(options)
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -81,6 +121,10 @@ class SqlStorage:
         if self.dialect == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             sa.event.listen(self.engine, "begin", _sqlite_begin)
+        else:
+            sa.event.listen(self.engine, "connect", self._session_settings)
+            if not kwargs.get("pool_pre_ping") and ping_after_ms >= 0:
+                _IdlePing(self.engine, ping_after_ms)
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self)
@@ -93,14 +137,26 @@ class SqlStorage:
     def close(self) -> None:
         self.engine.dispose()
 
+    def _session_settings(self, dbapi_conn: Any, _record: Any) -> None:
+        """Bound lock waits once per connection, when it is opened (not once per transaction)."""
+        cursor = dbapi_conn.cursor()
+        try:
+            if self.dialect == "postgresql":
+                if not self.lock_timeout_per_transaction:
+                    cursor.execute(f"SET lock_timeout = {int(self.lock_timeout_ms)}")
+            elif self.dialect in ("mysql", "mariadb"):
+                seconds = max(1, self.lock_timeout_ms // 1000)
+                cursor.execute(f"SET SESSION innodb_lock_wait_timeout = {seconds}")
+        finally:
+            cursor.close()
+        dbapi_conn.commit()  # a SET in a transaction rolled back later would be undone
+
     def begin(self, conn: Connection) -> None:
-        """Start a transaction with this database's way of bounding lock waits."""
+        """Start a transaction (lock waits are bounded per connection, see _session_settings)."""
         conn.begin()
-        if self.dialect == "postgresql":
+        if self.dialect == "postgresql" and self.lock_timeout_per_transaction:
+            # a pooler in transaction mode hands each transaction any server connection
             conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(self.lock_timeout_ms)}")
-        elif self.dialect in ("mysql", "mariadb"):
-            seconds = max(1, self.lock_timeout_ms // 1000)
-            conn.exec_driver_sql(f"SET SESSION innodb_lock_wait_timeout = {seconds}")
 
 
 class SqlUnitOfWork:
