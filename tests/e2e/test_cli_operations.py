@@ -84,3 +84,47 @@ def test_the_worker_sweeps_expired_holds_and_is_idempotent(tmp_path: Path) -> No
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("1 unpaid orders cancelled")
     assert second.stdout.startswith("0 unpaid orders cancelled")
+
+
+@pytest.mark.redis
+def test_the_relay_prunes_what_every_consumer_received_when_asked(tmp_path: Path) -> None:
+    redis_url = os.environ.get("ECOMMERCE_TEST_REDIS_URL")
+    if not redis_url:
+        pytest.skip("ECOMMERCE_TEST_REDIS_URL is not set: the Redis relay leg did not run")
+    import redis
+    import sqlalchemy as sa
+
+    source = _demo_shop(tmp_path)
+    stream = f"ecommerce.cli.{uuid.uuid4().hex}"
+    to = f"{redis_url}?stream={stream}"
+    engine = sa.create_engine(source)
+
+    def stored() -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.text("SELECT count(*) FROM ec_outbox")).scalar_one())
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        events = stored()
+        kept = ecommerce(
+            "relay", "--url", source, "--to", to, "--consumer", "crm", "--prune-older-than", "30"
+        )
+        assert kept.returncode == 0, kept.stderr
+        assert "0 delivered events pruned" in kept.stdout  # the demo's events are younger
+        assert stored() == events
+        pruned = ecommerce(
+            "relay", "--url", source, "--to", to, "--consumer", "crm", "--prune-older-than", "0"
+        )
+        assert pruned.returncode == 0, pruned.stderr
+        count = int(pruned.stdout.splitlines()[-1].split()[0])
+        # the demo's parcel journey runs ahead of the real clock: those events are kept too
+        assert 0 < count < events
+        assert stored() == events - count
+        bad = ecommerce(
+            "relay", "--url", source, "--to", to, "--consumer", "crm", "--prune-older-than", "-1"
+        )
+        assert bad.returncode != 0
+    finally:
+        engine.dispose()
+        client.delete(stream)
+        client.close()

@@ -4,6 +4,7 @@ so these act as the shop itself (the system principal)."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -47,6 +48,14 @@ def relay(
     max_seconds: Annotated[
         float | None, typer.Option(help="With --follow, stop after this many seconds.")
     ] = None,
+    prune_older_than: Annotated[
+        float | None,
+        typer.Option(
+            help="After relaying, delete events older than this many days that every "
+            "consumer has received (with their delivery records).",
+            min=0,
+        ),
+    ] = None,
 ) -> None:
     """Publish committed events the consumer has not received (at least once, in order)."""
     started = time.monotonic()
@@ -58,6 +67,11 @@ def relay(
                     Principal.system(), consumer=consumer, publisher=publisher
                 )
                 typer.echo(f"{sent} events relayed to {consumer}")
+                if prune_older_than is not None:
+                    pruned = shop.events.prune(
+                        Principal.system(), older_than=timedelta(days=prune_older_than)
+                    )
+                    typer.echo(f"{pruned} delivered events pruned")
                 if not follow or (
                     max_seconds is not None and time.monotonic() - started >= max_seconds
                 ):

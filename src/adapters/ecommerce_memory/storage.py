@@ -27,6 +27,7 @@ __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
 _TABLES = (
     "categories", "products", "customers", "carts", "warehouses", "stock", "reservations",
     "orders", "payments", "shipments", "promotions", "notifications", "outbox", "deliveries",
+    "consumers",
     *PRICING_TABLES, *INVENTORY_TABLES,
 )  # fmt: skip
 
@@ -329,6 +330,26 @@ class _Outbox(_Repo):
             if (consumer, event_id) in done:
                 raise AlreadyExists("that event was already delivered to that consumer")
             done[(consumer, event_id)] = True
+        self._uow.working["consumers"][consumer] = True
+
+    def prune(self, before: datetime, limit: int = 1000) -> int:
+        consumers = self._uow.working["consumers"]
+        done = self._uow.working["deliveries"]
+        if limit <= 0 or not consumers or not self.rows:
+            return 0
+        newest = max(self.rows)
+        gone = [
+            event_id
+            for event_id, event in sorted(self.rows.items(), key=lambda item: item[0])
+            if event_id < newest
+            and event.occurred_at < before
+            and all((c, event_id) in done for c in consumers)
+        ][:limit]
+        for event_id in gone:
+            del self.rows[event_id]
+            for consumer in consumers:
+                done.pop((consumer, event_id), None)
+        return len(gone)
 
 
 _KEYS: dict[str, Any] = {
@@ -379,6 +400,7 @@ class _Archive(_Repo):
             self._uow.outbox_seq = max(self._uow.outbox_seq, event_id)
         for pair in data.get("deliveries", ()):
             w["deliveries"][tuple(pair)] = True
+            w["consumers"][pair[0]] = True
 
 
 class MemoryUnitOfWork:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -22,6 +23,7 @@ from ecommerce_core.domain.events import DomainEvent
 from ecommerce_mongo import mapping as m
 from ecommerce_mongo import schema as s
 from ecommerce_mongo.errors import translated
+from ecommerce_mongo.fields import time_to_text
 from ecommerce_mongo.mapping import Doc
 from ecommerce_mongo.repositories import find_all
 from ecommerce_mongo.session import Session
@@ -116,3 +118,33 @@ class MongoOutbox:
         if docs:
             # the unique (consumer, event_id) index refuses a delivery recorded twice
             self._tx.write(self._deliveries.insert_many, docs)
+
+    def prune(self, before: datetime, limit: int = 1000) -> int:
+        if limit <= 0:
+            return 0
+        consumers = {d["_id"] for d in self._tx.read(find_all, self._consumers, {})}
+        if not consumers:
+            return 0
+        last = self._tx.read(find_all, self._events, {}, [("_id", -1)], 1)
+        if not last:
+            return 0
+        # fixed-width UTC text sorts in time order; the newest event is kept, as everywhere
+        old = {"occurred_at": {"$lt": time_to_text(before)}}
+        gone: builtins.list[int] = []
+        after: Any = 0
+        while len(gone) < limit:
+            query = {**old, "_id": {"$gt": after, "$lt": last[0]["_id"]}}
+            page = self._tx.read(find_all, self._events, query, [("_id", 1)], _PAGE)
+            if not page:
+                break
+            ids = [d["_id"] for d in page]
+            received: dict[int, set[str]] = {}
+            for d in self._tx.read(find_all, self._deliveries, {"event_id": {"$in": ids}}):
+                received.setdefault(d["event_id"], set()).add(d["consumer"])
+            gone.extend(i for i in ids if consumers <= received.get(i, set()))
+            after = ids[-1]
+        gone = gone[:limit]
+        if gone:
+            self._tx.write(self._deliveries.delete_many, {"event_id": {"$in": gone}})
+            self._tx.write(self._events.delete_many, {"_id": {"$in": gone}})
+        return len(gone)

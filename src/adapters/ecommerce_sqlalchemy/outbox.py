@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
@@ -12,6 +13,34 @@ from ecommerce_sqlalchemy import tables as t
 from ecommerce_sqlalchemy.repositories import SqlOutbox
 
 __all__ = ["RelayOutbox"]
+
+
+def _prunable() -> sa.Select[tuple[int]]:
+    """Old events that no registered consumer still lacks, oldest first."""
+    o, c, d = t.outbox, t.outbox_consumers, t.outbox_deliveries
+    received = (
+        sa.select(d.c.event_id)
+        .where(d.c.consumer == c.c.consumer, d.c.event_id == o.c.id)
+        .correlate_except(d)  # the event of the outermost query, the consumer of the middle one
+    )
+    lacking = sa.select(c.c.consumer).where(~sa.exists(received))
+    newest = sa.select(sa.func.max(t.outbox.alias("newest").c.id)).scalar_subquery()
+    return (
+        sa.select(o.c.id)
+        .where(o.c.occurred_at < sa.bindparam("before", type_=o.c.occurred_at.type))
+        .where(o.c.id < newest)
+        .where(~sa.exists(lacking))
+        .order_by(o.c.id)
+        .limit(sa.bindparam("limit"))
+    )
+
+
+_PRUNABLE = _prunable()
+_ANY_CONSUMER = sa.select(sa.literal(1)).select_from(t.outbox_consumers).limit(1)
+_PRUNE_DELIVERIES = sa.delete(t.outbox_deliveries).where(
+    t.outbox_deliveries.c.event_id.in_(sa.bindparam("ids", expanding=True))
+)
+_PRUNE_EVENTS = sa.delete(t.outbox).where(t.outbox.c.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 class RelayOutbox(SqlOutbox):
@@ -39,3 +68,12 @@ class RelayOutbox(SqlOutbox):
         rows = [{"consumer": consumer, "event_id": i} for i in event_ids]
         if rows:
             self._c.execute(sa.insert(t.outbox_deliveries), rows)
+
+    def prune(self, before: datetime, limit: int = 1000) -> int:
+        if limit <= 0 or self._c.execute(_ANY_CONSUMER).first() is None:
+            return 0
+        ids = list(self._c.execute(_PRUNABLE, {"before": before, "limit": limit}).scalars())
+        if ids:
+            self._c.execute(_PRUNE_DELIVERIES, {"ids": ids})
+            self._c.execute(_PRUNE_EVENTS, {"ids": ids})
+        return len(ids)

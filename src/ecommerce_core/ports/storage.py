@@ -283,6 +283,13 @@ class Outbox(Protocol):
     def mark_delivered(self, consumer: str, event_ids: Iterable[int]) -> None:
         """Record that these events reached ``consumer`` (in the same unit of work)."""
 
+    def prune(self, before: datetime, limit: int = 1000) -> int:
+        """Delete up to ``limit`` events that occurred before ``before`` and that every known
+        consumer (every one that was ever delivered an event) has received, oldest first, with
+        their delivery rows; the number deleted. With no consumer known nothing is deleted: the
+        events still wait for their first relay. The newest event is always kept, so that no id
+        is ever handed out again (SQLite numbers a row after the highest one left)."""
+
     def list(self, after_id: int = 0, limit: int = 100) -> list[tuple[int, DomainEvent]]: ...
 
 

@@ -9,8 +9,10 @@ they are published again next time. Consumers deduplicate on ``OutboxMessage.id`
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from ecommerce_core.domain import validation as v
+from ecommerce_core.domain.errors import InvalidInput
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.events import EventPublisher, OutboxMessage
 from ecommerce_core.services.context import ServiceContext
@@ -59,6 +61,30 @@ class EventService:
         require(principal, Permission.EVENTS_RELAY)
         with self._ctx.uow() as uow:
             return [i for i, _ in uow.outbox.undelivered(v.identifier(consumer, "consumer"), limit)]
+
+    def prune(self, principal: Principal, *, older_than: timedelta, batch: int = MAX_BATCH) -> int:
+        """Delete the events older than ``older_than`` that every registered consumer has
+        received, with their delivery rows, in batches of ``batch`` (one transaction each); the
+        number deleted. Keeps the outbox, and the relay's walk over it, short.
+
+        A consumer is known from its first delivery on; with none known nothing is deleted. A
+        consumer that starts relaying later never sees a pruned event.
+        """
+        require(principal, Permission.EVENTS_RELAY)
+        if not isinstance(older_than, timedelta) or older_than < timedelta(0):
+            raise InvalidInput("older_than is a duration of zero or more", field="older_than")
+        if isinstance(batch, bool) or not isinstance(batch, int):
+            raise InvalidInput("batch must be a whole number", field="batch")
+        size = max(1, min(batch, MAX_BATCH))
+        before = self._ctx.clock.now() - older_than
+        total = 0
+        while True:
+            with self._ctx.uow() as uow:
+                deleted = uow.outbox.prune(before, size)
+                uow.commit()
+            total += deleted
+            if deleted < size:
+                return total
 
     def consumer(self, name: str, handler: Callable[[OutboxMessage], None]) -> IdempotentConsumer:
         """Wrap ``handler`` so that a message seen twice is handled once (this shop's storage)."""
