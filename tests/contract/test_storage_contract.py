@@ -15,7 +15,7 @@ from ecommerce_core.domain.errors import AlreadyExists
 from ecommerce_core.domain.orders import OrderAction
 from ecommerce_core.domain.payments import Refund, RefundStatus
 from ecommerce_core.domain.pricing import Promotion
-from ecommerce_core.domain.shipping import Shipment, TrackingEvent, TrackingStatus
+from ecommerce_core.domain.shipping import Shipment, ShipmentLine, TrackingEvent, TrackingStatus
 from ecommerce_core.ports.storage import Storage
 from tests.contract import builders as b
 
@@ -275,6 +275,20 @@ def test_a_shipment_accumulates_tracking_events(storage: Storage) -> None:
         assert uow.shipments.get("shp_1") == shipment.with_events(events)
         assert uow.shipments.list_for_order("ord_1") == [shipment.with_events(events)]
         assert uow.shipments.list_for_order("ord_2") == []
+
+
+def test_a_parcel_keeps_its_lines_per_warehouse(storage: Storage) -> None:
+    lines = (ShipmentLine("PX-1", "sz", 2), ShipmentLine("CABLE-1M", "sh", 1))
+    parcel = Shipment("shp_2", "ord_1", "sandbox", "SBX2", b.T0, lines=lines)
+    with storage.unit_of_work() as uow:
+        uow.shipments.add(parcel)
+        uow.shipments.add(Shipment("shp_3", "ord_1", "sandbox", "SBX3", b.T0))
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.shipments.get("shp_2") == parcel
+        assert parcel.warehouses == ("sh", "sz")
+        stored = uow.shipments.get("shp_3")
+        assert stored is not None and stored.lines == ()
 
 
 def test_promotions_keep_their_exact_percentage_and_scope(storage: Storage) -> None:

@@ -71,7 +71,7 @@ from ecommerce_core.domain.pricing import (
     StackingPolicy,
 )
 from ecommerce_core.domain.security import Role
-from ecommerce_core.domain.shipping import Shipment, TrackingEvent, TrackingStatus
+from ecommerce_core.domain.shipping import Shipment, ShipmentLine, TrackingEvent, TrackingStatus
 from ecommerce_core.domain.stock_ledger import LedgerEntry, MovementKind
 from ecommerce_mongo import mapping as m
 from ecommerce_mongo import schema
@@ -253,6 +253,7 @@ shipments = st.builds(
         st.builds(TrackingEvent, moments, st.sampled_from(TrackingStatus), any_text, any_text),
         max_size=4,
     ).map(tuple),
+    lines=st.lists(st.builds(ShipmentLine, skus, ids, small_quantities), max_size=3).map(tuple),
 )
 
 

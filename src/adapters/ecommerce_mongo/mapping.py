@@ -53,7 +53,7 @@ from ecommerce_core.domain.pricing import (
     StackingPolicy,
 )
 from ecommerce_core.domain.security import Role
-from ecommerce_core.domain.shipping import Shipment, TrackingEvent, TrackingStatus
+from ecommerce_core.domain.shipping import Shipment, ShipmentLine, TrackingEvent, TrackingStatus
 from ecommerce_mongo import fields as f
 from ecommerce_mongo.fields import Doc, time_from_text, time_to_text
 
@@ -490,6 +490,10 @@ def shipment_to_doc(s: Shipment) -> Doc:
             }
             for e in s.events
         ],
+        "lines": [
+            {"sku": ln.sku, "warehouse_id": ln.warehouse_id, "quantity": ln.quantity}
+            for ln in s.lines
+        ],
     }
 
 
@@ -509,6 +513,10 @@ def shipment_from_doc(d: Mapping[str, Any]) -> Shipment:
                     f.text(e, "location"),
                 )
                 for e in f.docs(d, "events")
+            ),
+            lines=tuple(
+                ShipmentLine(f.text(ln, "sku"), f.text(ln, "warehouse_id"), f.whole(ln, "quantity"))
+                for ln in f.docs(d, "lines")
             ),
         )
     return f.canonical("shipment", d, s, shipment_to_doc)

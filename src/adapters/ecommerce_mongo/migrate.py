@@ -16,7 +16,15 @@ from pymongo.write_concern import WriteConcern
 from ecommerce_core.domain.errors import StorageError
 from ecommerce_mongo.errors import translated
 from ecommerce_mongo.mapping import Doc
-from ecommerce_mongo.schema import COLLECTIONS, META, ORDERS, SCHEMA_VERSION, VALIDATORS, Index
+from ecommerce_mongo.schema import (
+    COLLECTIONS,
+    META,
+    ORDERS,
+    SCHEMA_VERSION,
+    SHIPMENTS,
+    VALIDATORS,
+    Index,
+)
 
 __all__ = ["upgrade"]
 
@@ -71,6 +79,7 @@ def upgrade(db: Database[Doc]) -> None:
                     ) from exc
                 raise
         _backfill_order_statuses(db)
+        db[SHIPMENTS].update_many({"lines": {"$exists": False}}, {"$set": {"lines": []}})
         db[META].update_one({"_id": "schema"}, {"$max": {"version": SCHEMA_VERSION}}, upsert=True)
 
 

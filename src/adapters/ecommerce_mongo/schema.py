@@ -21,8 +21,8 @@ __all__ = [
     "Index",
 ]
 
-SCHEMA_VERSION = 4  # 2: coupons, their codes and wallets; counters' validators. 3: stock ledger.
-# 4: order payment and fulfilment statuses
+SCHEMA_VERSION = 5  # 2: coupons, their codes and wallets; counters' validators. 3: stock ledger.
+# 4: order payment and fulfilment statuses. 5: the lines of each parcel
 
 CATEGORIES = "ec_categories"
 PRODUCTS = "ec_products"

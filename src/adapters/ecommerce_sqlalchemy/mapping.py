@@ -40,7 +40,7 @@ from ecommerce_core.domain.payments import (
 )
 from ecommerce_core.domain.pricing import Promotion
 from ecommerce_core.domain.security import Role
-from ecommerce_core.domain.shipping import Shipment, TrackingEvent, TrackingStatus
+from ecommerce_core.domain.shipping import Shipment, ShipmentLine, TrackingEvent, TrackingStatus
 from ecommerce_core.domain.stock_ledger import LedgerEntry, MovementKind
 
 Row = Mapping[Any, Any]
@@ -390,7 +390,21 @@ def shipment_from_rows(row: Row, event_rows: Iterable[Row]) -> Shipment:
                 TrackingEvent(r["at"], TrackingStatus(r["status"]), r["description"], r["location"])
                 for r in sorted(event_rows, key=lambda r: r["position"])
             ),
+            lines=tuple(
+                ShipmentLine(str(sku), str(warehouse), _count(quantity))
+                for sku, warehouse, quantity in row["lines"] or ()
+            ),
         )
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"a parcel's quantity is a positive whole number, not {value!r}")
+    return value
+
+
+def shipment_lines_to_json(s: Shipment) -> list[list[Any]] | None:
+    return [[ln.sku, ln.warehouse_id, ln.quantity] for ln in s.lines] if s.lines else None
 
 
 def promotion_from_row(row: Row) -> Promotion:

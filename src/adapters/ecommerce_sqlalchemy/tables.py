@@ -258,6 +258,8 @@ shipments = sa.Table(
     sa.Column("carrier", sa.String(40), nullable=False),
     sa.Column("tracking_number", sa.String(64), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # [[sku, warehouse_id, quantity], ...]; NULL for parcels stored before parcels had lines
+    sa.Column("lines", sa.JSON, nullable=True),
 )
 
 tracking_events = sa.Table(

@@ -220,6 +220,8 @@ class ShipmentCreated(DomainEvent):
     order_id: str
     carrier: str
     tracking_number: str
+    #: the parcel's (SKU, warehouse, units)
+    lines: tuple[tuple[str, str, int], ...] = ()
 
 
 def event_from_dict(name: str, data: dict[str, Any]) -> DomainEvent:

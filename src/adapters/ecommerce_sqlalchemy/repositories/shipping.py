@@ -42,6 +42,7 @@ class SqlShipments(_Repo):
                 "carrier": s.carrier,
                 "tracking_number": s.tracking_number,
                 "created_at": s.created_at,
+                "lines": m.shipment_lines_to_json(s),
             },
         )
         self._events(s, stored=False)
