@@ -214,6 +214,32 @@ def test_orders_are_listed_newest_first_and_per_customer(storage: Storage) -> No
         assert [o.id for o in uow.orders.list(limit=1)] == ["ord_2"]
 
 
+def test_orders_in_a_status_come_oldest_change_first_up_to_a_time(storage: Storage) -> None:
+    with storage.unit_of_work() as uow:
+        for i in range(4):
+            placed = b.order(f"ord_{i}", f"N-{i}", f"k{i}", at=b.T0)
+            # changed in reverse order of their ids, so the id is not what orders them
+            at = b.T0 + timedelta(hours=4 - i)
+            status = "delivered" if i < 3 else "shipped"
+            uow.orders.add(attrs.evolve(placed, status=status, updated_at=at))
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        found = uow.orders.in_status("delivered", updated_before=b.T0 + timedelta(hours=3))
+        assert [o.id for o in found] == ["ord_2", "ord_1"]  # ord_0 changed too late
+        assert found[1] == attrs.evolve(
+            b.order("ord_1", "N-1", "k1"),
+            status="delivered",
+            updated_at=b.T0 + timedelta(hours=3),
+        )
+        later = b.T0 + timedelta(days=1)
+        assert [o.id for o in uow.orders.in_status("delivered", updated_before=later, limit=2)] == [
+            "ord_2",
+            "ord_1",
+        ]
+        assert [o.id for o in uow.orders.in_status("shipped", updated_before=later)] == ["ord_3"]
+        assert uow.orders.in_status("completed", updated_before=later) == []
+
+
 def test_whether_a_customer_has_orders_is_answered_whatever_their_state(storage: Storage) -> None:
     with storage.unit_of_work() as uow:
         assert not uow.orders.has_orders("cus_1")

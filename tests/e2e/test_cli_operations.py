@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ecommerce_core import Principal
 from ecommerce_core.defaults import FixedClock
 from tests.e2e.test_cli import ecommerce
 from tests.support import open_shop, seed
@@ -84,6 +85,28 @@ def test_the_worker_sweeps_expired_holds_and_is_idempotent(tmp_path: Path) -> No
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("1 unpaid orders cancelled")
     assert second.stdout.startswith("0 unpaid orders cancelled")
+    assert "0 delivered orders completed" in first.stdout
+
+
+def test_the_worker_completes_orders_delivered_a_week_ago(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    clock = FixedClock()  # delivered long before the worker runs on the real clock
+    with open_shop(url, clock) as shop:
+        world = seed(shop, clock)
+        order = world.buy()
+        shop.payments.pay(
+            world.customer, order.id, payment_method="tok_visa", idempotency_key="pay"
+        )
+        shop.shipping.ship(world.admin, order.id)
+        clock.advance(timedelta(hours=30))
+        shop.shipping.track(world.admin, order.id)
+    first = ecommerce("worker", "--url", url, "--once")
+    second = ecommerce("worker", "--url", url, "--once")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[1] == "1 delivered orders completed"
+    assert second.stdout.splitlines()[1] == "0 delivered orders completed"
+    with open_shop(url, clock) as shop:
+        assert shop.orders.get(Principal.system(), order.id).status == "completed"
 
 
 @pytest.mark.redis

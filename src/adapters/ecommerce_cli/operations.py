@@ -87,12 +87,15 @@ def worker(
     interval: Annotated[float, typer.Option(help="Seconds between sweeps.")] = 30.0,
     max_seconds: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
 ) -> None:
-    """Cancel unpaid orders whose stock hold expired, giving the stock back (idempotent)."""
+    """Cancel unpaid orders whose stock hold expired, giving the stock back, and complete orders
+    delivered long enough ago (both idempotent)."""
     started = time.monotonic()
     with errors.reported(), Shop.open(url) as shop:
         while True:
             cancelled = shop.orders.expire_unpaid(Principal.system(), limit=1000)
             typer.echo(f"{len(cancelled)} unpaid orders cancelled")
+            completed = shop.orders.complete_delivered(Principal.system(), limit=1000)
+            typer.echo(f"{len(completed)} delivered orders completed")
             if once or (max_seconds is not None and time.monotonic() - started >= max_seconds):
                 break
             time.sleep(max(0.05, interval))

@@ -241,6 +241,14 @@ class _Orders(_Repo):
     def has_orders(self, customer_id: str) -> bool:
         return any(o.customer_id == customer_id for o in self.rows.values())
 
+    def in_status(
+        self, status: str, *, updated_before: datetime, limit: int = 100
+    ) -> builtins.list[Order]:
+        found = [
+            o for o in self.rows.values() if o.status == status and o.updated_at <= updated_before
+        ]
+        return sorted(found, key=lambda o: (o.updated_at, o.id))[: max(0, limit)]
+
 
 class _Payments(_Repo):
     table = "payments"

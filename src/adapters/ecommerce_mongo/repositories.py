@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,7 @@ _STOCK_ORDER: Sort = [("sku", 1), ("warehouse_id", 1)]
 _NEWEST: Sort = [("placed_at", -1), ("_id", -1)]
 _OLDEST: Sort = [("created_at", 1), ("_id", 1)]
 _EXPIRY: Sort = [("expires_at", 1), ("_id", 1)]
+_CHANGED: Sort = [("updated_at", 1), ("_id", 1)]
 CLAIMS_ORDER: Sort = [("coupon_id", 1), ("customer_id", 1)]
 
 
@@ -317,6 +319,15 @@ class MongoOrders(_Repo):
             return []
         query = {} if customer_id is None else {"customer_id": customer_id}
         return [m.order_from_doc(d) for d in self._all(query, _NEWEST, limit)]
+
+    def in_status(
+        self, status: str, *, updated_before: datetime, limit: int = 100
+    ) -> builtins.list[Order]:
+        if limit <= 0:  # pymongo reads a limit of 0 as "no limit"
+            return []
+        # times are fixed-width UTC text, so comparing the text compares the instants
+        query = {"status": status, "updated_at": {"$lte": m.time_to_text(updated_before)}}
+        return [m.order_from_doc(d) for d in self._all(query, _CHANGED, limit)]
 
     def has_orders(self, customer_id: str) -> bool:
         # the (customer, idempotency key) index answers it; only the id comes back

@@ -97,6 +97,8 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
         ),
         _ix("ix_customer_newest", "customer_id", "-placed_at", "-_id"),
         _ix("ix_newest", "-placed_at", "-_id"),
+        # the sweeps (auto-complete) take orders in one status, oldest change first
+        _ix("ix_status_changed", "status", "updated_at", "_id"),
     ),
     PAYMENTS: (
         _ix("uq_idempotency", "order_id", "idempotency_key", unique=True),

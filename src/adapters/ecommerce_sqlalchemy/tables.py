@@ -181,6 +181,8 @@ orders = sa.Table(
     sa.Column("payment_status", sa.String(30), nullable=False, server_default="unpaid"),
     sa.Column("fulfilment_status", sa.String(30), nullable=False, server_default="unfulfilled"),
     sa.UniqueConstraint("customer_id", "idempotency_key", name="uq_ec_orders_idempotency"),
+    # the sweeps (auto-complete) take orders in one status, oldest change first
+    sa.Index("ix_ec_orders_status_updated", "status", "updated_at"),
     sa.CheckConstraint("total >= 0", name="total_not_negative"),
 )
 

@@ -8,6 +8,7 @@ always locked in one global order (sorted keys), so two units of work never dead
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
@@ -171,6 +172,13 @@ class OrderRepository(Protocol):
     def has_orders(self, customer_id: str) -> bool:
         """True if the customer ever placed an order, whatever became of it (one indexed probe,
         not a read of the order: pricing asks it on every quote for "first order" conditions)."""
+
+    def in_status(
+        self, status: str, *, updated_before: datetime, limit: int = 100
+    ) -> builtins.list[Order]:
+        """Orders in ``status`` last changed at or before ``updated_before``, the oldest change
+        first (``(updated_at, id)``), at most ``limit``: what a sweep such as auto-complete works
+        through. Backed by an index on (status, updated_at)."""
 
 
 class PaymentRepository(Protocol):

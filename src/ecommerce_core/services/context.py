@@ -33,6 +33,9 @@ class ShopSettings:
 
     currency: str = attrs.field(default="CNY", converter=_currency)
     reservation_ttl: timedelta = timedelta(minutes=30)
+    #: a delivered order is completed this long after delivery (after its last change, if later)
+    #: by ``shop.orders.complete_delivered`` (run by ``ecommerce worker``); None: never automatically
+    auto_complete_after: timedelta | None = timedelta(days=7)
     default_gateway: str = "sandbox"
     default_carrier: str = "sandbox"
     contention_retries: int = 3

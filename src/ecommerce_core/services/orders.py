@@ -20,7 +20,7 @@ from ecommerce_core.domain.inventory import (
     sum_by_sku,
 )
 from ecommerce_core.domain.order_flow import OrderFlow
-from ecommerce_core.domain.orders import Order, OrderAction, PaymentState
+from ecommerce_core.domain.orders import Order, OrderAction, OrderStatus, PaymentState
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.domain.stock_ledger import MovementKind
 from ecommerce_core.ports.storage import UnitOfWork
@@ -250,6 +250,47 @@ class OrderService:
             uow.orders.update(completed)
             uow.outbox.add(events)
             uow.commit()
+        return completed
+
+    def complete_delivered(self, principal: Principal, *, limit: int = 100) -> builtins.list[Order]:
+        """Complete the orders delivered at least ``ShopSettings.auto_complete_after`` ago.
+
+        An order changed after its delivery (a partial refund, say) waits that long after its
+        last change. Idempotent and safe from several workers at once: each order is completed
+        in its own transaction under its lock, and one already moved on is skipped. Returns the
+        orders it completed (none when the setting is None).
+        """
+        require(principal, Permission.ORDER_MANAGE)
+        batch = max(1, min(limit if isinstance(limit, int) else 100, 1000))
+        delay = self._ctx.settings.auto_complete_after
+        if delay is None:
+            return []
+        now = self._ctx.clock.now()
+        cutoff = now - delay
+        with self._ctx.uow() as uow:
+            due = uow.orders.in_status(OrderStatus.DELIVERED, updated_before=cutoff, limit=batch)
+        completed: builtins.list[Order] = []
+        for candidate in due:
+            with self._ctx.uow() as uow:
+                order = uow.orders.get(candidate.id, for_update=True)
+                if (
+                    order is None
+                    or order.status is not OrderStatus.DELIVERED
+                    or order.updated_at > cutoff
+                    or self._ctx.order_flow.refusal(order, OrderAction.COMPLETE) is not None
+                ):
+                    continue  # moved on meanwhile, or a plugin's guard holds it
+                done, events = self._ctx.order_flow.apply(
+                    order,
+                    OrderAction.COMPLETE,
+                    now,
+                    f"completed automatically {delay} after delivery",
+                    actor=principal.id,
+                )
+                uow.orders.update(done)
+                uow.outbox.add(events)
+                uow.commit()
+            completed.append(done)
         return completed
 
     @retry_on_contention

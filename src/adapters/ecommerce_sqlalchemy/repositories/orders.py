@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -67,6 +69,25 @@ def _recent_orders(where: Any) -> sa.Select[Any]:
     )
 
 
+def _settled_orders() -> sa.Select[Any]:
+    """Orders in a status last changed before a time, oldest change first, with their lines."""
+    o = t.orders
+    heads = (
+        sa.select(o)
+        .where(o.c.status == _param("status"), o.c.updated_at <= _param("before"))
+        .order_by(o.c.updated_at, o.c.id)
+        .limit(_param("limit"))
+        .subquery("o")
+    )
+    lines = t.order_lines
+    return (
+        sa.select(*heads.c, *(c.label(f"c_{c.name}") for c in lines.c))
+        .select_from(heads.outerjoin(lines, lines.c.order_id == heads.c.id))
+        .order_by(heads.c.updated_at, heads.c.id, lines.c.position)
+    )
+
+
+_ORDERS_IN_STATUS = _settled_orders()
 _ORDERS_RECENT = _recent_orders(sa.true())
 _ORDERS_RECENT_OF = _recent_orders(t.orders.c.customer_id == _param("customer"))
 
@@ -165,6 +186,17 @@ class SqlOrders(_Repo):
             rows = self._c.execute(_ORDERS_RECENT, {"limit": limit})
         else:
             rows = self._c.execute(_ORDERS_RECENT_OF, {"limit": limit, "customer": customer_id})
+        return self._orders(_ORDERS.group(rows.mappings()))
+
+    def in_status(
+        self, status: str, *, updated_before: datetime, limit: int = 100
+    ) -> builtins.list[Order]:
+        if limit <= 0:
+            return []
+        rows = self._c.execute(
+            _ORDERS_IN_STATUS,
+            {"status": str(status), "before": updated_before, "limit": limit},
+        )
         return self._orders(_ORDERS.group(rows.mappings()))
 
     def has_orders(self, customer_id: str) -> bool:
