@@ -20,13 +20,20 @@ from ecommerce_core.domain.inventory import (
     sum_by_sku,
 )
 from ecommerce_core.domain.order_flow import OrderFlow
-from ecommerce_core.domain.orders import Order, OrderAction, OrderStatus, PaymentState
+from ecommerce_core.domain.orders import (
+    Order,
+    OrderAction,
+    OrderStatus,
+    PaymentState,
+    StatusChange,
+)
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.domain.stock_ledger import MovementKind
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
 from ecommerce_core.services.retry import retry_on_contention
 from ecommerce_core.services.stock_moves import move, outstanding
+from ecommerce_core.services.timeline import TimelineEntry, build_timeline
 
 __all__ = ["OrderService", "commit_reservation", "load_visible_order", "release_reservation"]
 
@@ -204,6 +211,43 @@ class OrderService:
         customer = None if principal.can(Permission.ORDER_READ_ANY) else principal.id
         with self._ctx.uow() as uow:
             return uow.orders.list(customer_id=customer, limit=max(1, min(limit, 500)))
+
+    def timeline(self, principal: Principal, order_id: str) -> builtins.list[TimelineEntry]:
+        """Every step of the order's life in time order: placement, edits, payment and its
+        failures, refunds, each parcel and its tracking updates, delivery, completion or
+        cancellation, staff notes. A customer sees their own order's customer-facing entries
+        (no internal notes, no actor); staff see all. Another customer's order is not found."""
+        require(principal, Permission.ORDER_READ_OWN)
+        with self._ctx.uow() as uow:
+            order = load_visible_order(uow, principal, order_id)
+            payments = uow.payments.list_for_order(order.id)
+            parcels = uow.shipments.list_for_order(order.id)
+        return build_timeline(principal, order, payments, parcels)
+
+    @retry_on_contention
+    def add_note(
+        self, principal: Principal, order_id: str, note: str, *, internal: bool = True
+    ) -> Order:
+        """A staff note on the order's timeline; ``internal`` ones are never shown to the
+        customer. The order's statuses do not change."""
+        require(principal, Permission.ORDER_MANAGE)
+        text = v.text(note, "note", max_length=500)
+        if not isinstance(internal, bool):
+            raise InvalidInput("internal is true or false", field="internal")
+        now = self._ctx.clock.now()
+        with self._ctx.uow() as uow:
+            order = load_visible_order(uow, principal, order_id, for_update=True)
+            # a note is not a change of the order: updated_at (and so auto-complete) stays
+            noted = attrs.evolve(
+                order,
+                history=(
+                    *order.history,
+                    StatusChange(order.status, now, text, "note", principal.id or "", internal),
+                ),
+            )
+            uow.orders.update(noted)
+            uow.commit()
+        return noted
 
     @retry_on_contention
     def cancel(self, principal: Principal, order_id: str, reason: str = "") -> Order:
