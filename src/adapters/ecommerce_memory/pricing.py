@@ -60,6 +60,15 @@ class MemoryPromotions(_Tables):
         )
         return True
 
+    def give_back(self, promotion_id: str, discount: int) -> bool:
+        p = self.get(promotion_id)
+        if p is None or p.used < 1 or p.discount_given < discount:
+            return False
+        self._rows("promotions")[promotion_id] = attrs.evolve(
+            p, used=p.used - 1, discount_given=p.discount_given - discount
+        )
+        return True
+
 
 class MemoryCoupons(_Tables):
     def add(self, coupon: Coupon) -> None:
@@ -127,6 +136,18 @@ class MemoryCoupons(_Tables):
         if limit is not None and claim.used >= limit:
             return False
         rows[(coupon_id, customer_id)] = attrs.evolve(claim, used=claim.used + 1)
+        return True
+
+    def give_back(self, coupon_id: str, customer_id: str) -> bool:
+        claim = self.claim_of(coupon_id, customer_id)
+        if claim is not None and claim.used > 0:
+            self._rows("coupon_claims")[(coupon_id, customer_id)] = attrs.evolve(
+                claim, used=claim.used - 1
+            )
+        coupon = self.get(coupon_id)
+        if coupon is None or coupon.used < 1:
+            return False
+        self._rows("coupons")[coupon_id] = attrs.evolve(coupon, used=coupon.used - 1)
         return True
 
     def list(self) -> list[Coupon]:

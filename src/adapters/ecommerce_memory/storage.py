@@ -20,6 +20,12 @@ from ecommerce_core.domain.orders import Order
 from ecommerce_core.domain.payments import Payment
 from ecommerce_core.domain.shipping import Shipment
 from ecommerce_memory.inventory import INVENTORY_TABLES, MemoryStockLedger
+from ecommerce_memory.loyalty import (
+    LOYALTY_KEYS,
+    LOYALTY_TABLES,
+    MemoryMemberships,
+    MemoryRedemptions,
+)
 from ecommerce_memory.pricing import PRICING_TABLES, MemoryCoupons, MemoryPromotions
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
@@ -28,7 +34,7 @@ _TABLES = (
     "categories", "products", "customers", "carts", "warehouses", "stock", "reservations",
     "orders", "payments", "shipments", "promotions", "notifications", "outbox", "deliveries",
     "consumers",
-    *PRICING_TABLES, *INVENTORY_TABLES,
+    *PRICING_TABLES, *INVENTORY_TABLES, *LOYALTY_TABLES,
 )  # fmt: skip
 
 
@@ -376,6 +382,7 @@ _KEYS: dict[str, Any] = {
     "payments": lambda p: p.id,
     "shipments": lambda s: s.id,
     "stock_ledger": lambda e: e.id,
+    **LOYALTY_KEYS,
 }
 
 
@@ -430,6 +437,8 @@ class MemoryUnitOfWork:
         self.shipments = _Shipments(self)
         self.promotions = MemoryPromotions(self)
         self.coupons = MemoryCoupons(self)
+        self.memberships = MemoryMemberships(self)
+        self.redemptions = MemoryRedemptions(self)
         self.notifications = _Notifications(self)
         self.outbox = _Outbox(self)
         self.archive = _Archive(self)

@@ -14,6 +14,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from ecommerce_core.archive import parents_first
+from ecommerce_mongo import loyalty as lo
 from ecommerce_mongo import mapping as m
 from ecommerce_mongo import schema as s
 from ecommerce_mongo.mapping import Doc
@@ -39,6 +40,9 @@ _AGGREGATES: dict[str, tuple[str, Callable[[Doc], Any], Callable[[Any], Doc]]] =
     "orders": (s.ORDERS, m.order_from_doc, m.order_to_doc),
     "payments": (s.PAYMENTS, m.payment_from_doc, m.payment_to_doc),
     "shipments": (s.SHIPMENTS, m.shipment_from_doc, m.shipment_to_doc),
+    "memberships": (s.MEMBERSHIPS, lo.membership_from_doc, lo.membership_to_doc),
+    "points_ledger": (s.POINTS_LEDGER, lo.entry_from_doc, lo.entry_to_doc),
+    "redemptions": (s.REDEMPTIONS, lo.redemption_from_doc, lo.redemption_to_doc),
 }
 
 

@@ -432,6 +432,14 @@ class MongoPromotions(_Repo):
         )
         return done.modified_count == 1
 
+    def give_back(self, promotion_id: str, discount: int) -> bool:
+        done = self._tx.write(
+            self._col.update_one,
+            {"_id": promotion_id, "used": {"$gt": 0}, "discount_given": {"$gte": discount}},
+            {"$inc": {"used": -1, "discount_given": -discount}},
+        )
+        return done.modified_count == 1
+
 
 class MongoCoupons:
     """Coupons, their codes and the customers' wallets, in three collections. Counts change only
@@ -520,6 +528,17 @@ class MongoCoupons:
         )
         done = self._tx.write(
             self._claims.update_one, {**key, "used": {"$lt": limit}}, {"$inc": {"used": 1}}
+        )
+        return done.modified_count == 1
+
+    def give_back(self, coupon_id: str, customer_id: str) -> bool:
+        self._tx.write(
+            self._claims.update_one,
+            {"coupon_id": coupon_id, "customer_id": customer_id, "used": {"$gt": 0}},
+            {"$inc": {"used": -1}},
+        )
+        done = self._tx.write(
+            self._coupons.update_one, {"_id": coupon_id, "used": {"$gt": 0}}, {"$inc": {"used": -1}}
         )
         return done.modified_count == 1
 

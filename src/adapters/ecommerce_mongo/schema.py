@@ -21,8 +21,9 @@ __all__ = [
     "Index",
 ]
 
-SCHEMA_VERSION = 5  # 2: coupons, their codes and wallets; counters' validators. 3: stock ledger.
+SCHEMA_VERSION = 6  # 2: coupons, their codes and wallets; counters' validators. 3: stock ledger.
 # 4: order payment and fulfilment statuses. 5: the lines of each parcel
+# 6: memberships, the points ledger and redemptions
 
 CATEGORIES = "ec_categories"
 PRODUCTS = "ec_products"
@@ -42,6 +43,12 @@ COUPONS = "ec_coupons"
 COUPON_CODES = "ec_coupon_codes"
 #: the customers' wallets: one document per (coupon, customer)
 COUPON_CLAIMS = "ec_coupon_claims"
+#: customers' groups, tiers, contracts and points balances (``_id``: the customer id)
+MEMBERSHIPS = "ec_memberships"
+#: the append-only points ledger
+POINTS_LEDGER = "ec_points_ledger"
+#: what each order redeemed; ``_id``: ``{order_id, kind, source_id}``
+REDEMPTIONS = "ec_redemptions"
 NOTIFICATIONS = "ec_processed_notifications"
 OUTBOX = "ec_outbox"
 CONSUMERS = "ec_outbox_consumers"
@@ -114,6 +121,9 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
         _ix("uq_coupon_customer", "coupon_id", "customer_id", unique=True),
         _ix("ix_customer", "customer_id", "coupon_id"),
     ),
+    MEMBERSHIPS: (),
+    POINTS_LEDGER: (_ix("ix_customer_newest", "customer_id", "-at", "-_id"),),
+    REDEMPTIONS: (_ix("ix_order", "order_id", "_id"),),
     NOTIFICATIONS: (_ix("uq_provider_event", "provider", "event_id", unique=True),),
     OUTBOX: (),
     CONSUMERS: (),
@@ -163,4 +173,5 @@ VALIDATORS: dict[str, Mapping[str, Any]] = {
         "$expr": {"$and": [{"$gte": ["$used", 0]}, _USES_WITHIN_LIMIT]},
     },
     COUPON_CLAIMS: {"used": _COUNT, "$expr": {"$gte": ["$used", 0]}},
+    MEMBERSHIPS: {"points": _COUNT, "$expr": {"$gte": ["$points", 0]}},
 }

@@ -16,6 +16,7 @@ from ecommerce_core.domain.errors import UnknownBackend
 from ecommerce_mongo import repositories as r
 from ecommerce_mongo.archive import MongoArchive
 from ecommerce_mongo.errors import translate, translated
+from ecommerce_mongo.loyalty import MongoMemberships, MongoRedemptions
 from ecommerce_mongo.mapping import Doc
 from ecommerce_mongo.outbox import MongoOutbox
 from ecommerce_mongo.session import Session
@@ -113,6 +114,8 @@ class MongoUnitOfWork:
         self.shipments = r.MongoShipments(db, tx)
         self.promotions = r.MongoPromotions(db, tx)
         self.coupons = r.MongoCoupons(db, tx)
+        self.memberships = MongoMemberships(db, tx)
+        self.redemptions = MongoRedemptions(db, tx)
         self.notifications = r.MongoNotifications(db, tx)
         self.outbox = MongoOutbox(db, tx)
         self.archive = MongoArchive(db, tx)

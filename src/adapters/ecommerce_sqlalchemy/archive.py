@@ -74,6 +74,9 @@ class SqlArchive:
                     )
                 )
             ],
+            "memberships": u.memberships.list(),
+            "points_ledger": u.memberships.entries(),
+            "redemptions": u.redemptions.list(),
             "outbox": u.outbox.list(0, limit=2**62),
             "deliveries": [
                 (r[0], int(r[1]))
@@ -108,6 +111,9 @@ class SqlArchive:
             "orders": u.orders.add,
             "payments": u.payments.add,
             "shipments": u.shipments.add,
+            "memberships": u.memberships.save,
+            "points_ledger": lambda entry: u.memberships.add_entries([entry]),
+            "redemptions": lambda redemption: u.redemptions.add([redemption]),
         }
         for kind, add in adders.items():
             for item in data.get(kind, ()):

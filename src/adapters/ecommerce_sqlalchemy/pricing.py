@@ -39,6 +39,12 @@ _PROMOTION_TAKE = (
     .values(used=_P.c.used + 1, discount_given=_P.c.discount_given + sa.bindparam("d"))
 )
 
+_PROMOTION_GIVE_BACK = (
+    sa.update(_P)
+    .where(_P.c.id == sa.bindparam("pid"), _P.c.used > 0, _P.c.discount_given >= sa.bindparam("d"))
+    .values(used=_P.c.used - 1, discount_given=_P.c.discount_given - sa.bindparam("d"))
+)
+
 
 class SqlPromotions:
     def __init__(self, conn: Connection, locking: bool) -> None:
@@ -63,6 +69,10 @@ class SqlPromotions:
     def take_use(self, promotion_id: str, discount: int) -> bool:
         return self._c.execute(_PROMOTION_TAKE, {"pid": promotion_id, "d": discount}).rowcount == 1
 
+    def give_back(self, promotion_id: str, discount: int) -> bool:
+        done = self._c.execute(_PROMOTION_GIVE_BACK, {"pid": promotion_id, "d": discount})
+        return done.rowcount == 1
+
 
 _C, _K, _W = t.coupons, t.coupon_codes, t.coupon_claims
 _COUPON_TAKE = (
@@ -78,6 +88,10 @@ _CLAIM_TAKE = sa.update(_W).where(_CLAIM).values(used=_W.c.used + 1)
 _CLAIM_TAKE_LIMITED = (
     sa.update(_W).where(_CLAIM, _W.c.used < sa.bindparam("limit")).values(used=_W.c.used + 1)
 )
+_COUPON_GIVE_BACK = (
+    sa.update(_C).where(_C.c.id == sa.bindparam("cid"), _C.c.used > 0).values(used=_C.c.used - 1)
+)
+_CLAIM_GIVE_BACK = sa.update(_W).where(_CLAIM, _W.c.used > 0).values(used=_W.c.used - 1)
 
 
 class SqlCoupons:
@@ -144,6 +158,10 @@ class SqlCoupons:
         if limit is None:
             return self._c.execute(_CLAIM_TAKE, key).rowcount == 1
         return self._c.execute(_CLAIM_TAKE_LIMITED, {**key, "limit": limit}).rowcount == 1
+
+    def give_back(self, coupon_id: str, customer_id: str) -> bool:
+        self._c.execute(_CLAIM_GIVE_BACK, {"cid": coupon_id, "who": customer_id})
+        return self._c.execute(_COUPON_GIVE_BACK, {"cid": coupon_id}).rowcount == 1
 
     def list(self) -> list[Coupon]:
         rows = self._c.execute(sa.select(_C).order_by(_C.c.id)).mappings()

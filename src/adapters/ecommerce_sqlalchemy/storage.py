@@ -16,6 +16,7 @@ from ecommerce_core.domain.errors import UnknownBackend
 from ecommerce_sqlalchemy import repositories as r
 from ecommerce_sqlalchemy.archive import SqlArchive
 from ecommerce_sqlalchemy.errors import translate
+from ecommerce_sqlalchemy.loyalty import SqlMemberships, SqlRedemptions
 from ecommerce_sqlalchemy.outbox import RelayOutbox
 from ecommerce_sqlalchemy.pricing import SqlCoupons, SqlPromotions
 
@@ -186,6 +187,8 @@ class SqlUnitOfWork:
         self.shipments = r.SqlShipments(conn, locking)
         self.promotions = SqlPromotions(conn, locking)
         self.coupons = SqlCoupons(conn, locking)
+        self.memberships = SqlMemberships(conn, locking)
+        self.redemptions = SqlRedemptions(conn, locking)
         self.notifications = r.SqlNotifications(conn, locking)
         self.outbox = RelayOutbox(conn, locking)
         self.archive = SqlArchive(conn, self)

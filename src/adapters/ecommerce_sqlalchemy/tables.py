@@ -340,6 +340,46 @@ coupon_claims = sa.Table(
     sa.CheckConstraint("used >= 0", name="used_not_negative"),
 )
 
+memberships = sa.Table(
+    "ec_memberships",
+    metadata,
+    _id("customer_id", primary_key=True),
+    sa.Column("groups", sa.JSON, nullable=False),
+    sa.Column("tier", sa.String(ID), nullable=False, server_default=""),
+    sa.Column("contracts", sa.JSON, nullable=False),
+    # changed only by conditional updates with an entry in ec_points_ledger
+    sa.Column("points", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("updated_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("points >= 0", name="points_not_negative"),
+)
+
+points_ledger = sa.Table(
+    "ec_points_ledger",
+    metadata,
+    _id("id", primary_key=True),
+    _id("customer_id", nullable=False, index=True),
+    sa.Column("delta", sa.BigInteger, nullable=False),
+    sa.Column("reason", sa.String(20), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    _id("order_id", nullable=True),
+    sa.Column("note", sa.String(200), nullable=False, server_default=""),
+)
+
+redemptions = sa.Table(
+    "ec_redemptions",
+    metadata,
+    _id("order_id", primary_key=True),
+    sa.Column("kind", sa.String(20), primary_key=True),
+    _id("source_id", primary_key=True),
+    _id("customer_id", nullable=False, index=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("code", sa.String(32), nullable=False, server_default=""),
+    sa.Column("points", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("settled_at", UTCDateTime, nullable=True),
+)
+
 processed_notifications = sa.Table(
     "ec_processed_notifications",
     metadata,

@@ -24,9 +24,10 @@ from ecommerce_core.domain.customers import Customer
 from ecommerce_core.domain.errors import CorruptData, InvalidInput
 from ecommerce_core.domain.events import DomainEvent, event_from_dict
 from ecommerce_core.domain.inventory import Reservation, StockLevel, Warehouse
+from ecommerce_core.domain.loyalty import Membership, PointsEntry
 from ecommerce_core.domain.orders import Order
 from ecommerce_core.domain.payments import Payment
-from ecommerce_core.domain.pricing import Coupon, CouponClaim, CouponCode, Promotion
+from ecommerce_core.domain.pricing import Coupon, CouponClaim, CouponCode, Promotion, Redemption
 from ecommerce_core.domain.shipping import Shipment
 from ecommerce_core.domain.stock_ledger import LedgerEntry
 
@@ -51,6 +52,9 @@ KINDS: dict[str, Any] = {
     "orders": Order,
     "payments": Payment,
     "shipments": Shipment,
+    "memberships": Membership,
+    "points_ledger": PointsEntry,
+    "redemptions": Redemption,
     "notifications": tuple[str, str],
     "outbox": None,  # (id, event): encoded by name and payload
     "deliveries": tuple[str, int],

@@ -19,9 +19,17 @@ from ecommerce_core.domain.catalog import Category, Product
 from ecommerce_core.domain.customers import Customer
 from ecommerce_core.domain.events import DomainEvent
 from ecommerce_core.domain.inventory import Reservation, StockLevel, Warehouse
+from ecommerce_core.domain.loyalty import Membership, PointsEntry
 from ecommerce_core.domain.orders import Order
 from ecommerce_core.domain.payments import Payment
-from ecommerce_core.domain.pricing import Coupon, CouponClaim, CouponCode, Promotion
+from ecommerce_core.domain.pricing import (
+    Coupon,
+    CouponClaim,
+    CouponCode,
+    Promotion,
+    Redemption,
+    RedemptionKind,
+)
 from ecommerce_core.domain.shipping import Shipment
 from ecommerce_core.domain.stock_ledger import LedgerEntry, MovementKind
 
@@ -31,12 +39,14 @@ __all__ = [
     "CategoryRepository",
     "CouponRepository",
     "CustomerRepository",
+    "MembershipRepository",
     "OrderRepository",
     "Outbox",
     "PaymentRepository",
     "ProcessedNotifications",
     "ProductRepository",
     "PromotionRepository",
+    "RedemptionRepository",
     "ReservationRepository",
     "ShipmentRepository",
     "StockLedger",
@@ -223,6 +233,10 @@ class PromotionRepository(Protocol):
         (``used < usage_limit`` and ``discount_given + discount <= budget``); True if it was taken.
         Never read-then-write: two units of work can never both take the last use."""
 
+    def give_back(self, promotion_id: str, discount: int) -> bool:
+        """Undo one :meth:`take_use` (``used - 1``, ``discount_given - discount``), guarded so
+        that neither goes below zero; True if given back."""
+
 
 class CouponRepository(Protocol):
     """Coupons, their codes and the customers' wallets. Counts change only by conditional updates."""
@@ -262,8 +276,61 @@ class CouponRepository(Protocol):
         """One more use by the customer, creating the wallet row unclaimed if there is none, with
         a conditional update (``used < limit``); True if taken."""
 
+    def give_back(self, coupon_id: str, customer_id: str) -> bool:
+        """Undo one use of the coupon and one of the customer's (``used - 1`` on both, each
+        guarded by ``used > 0``); True if the coupon's use was given back."""
+
     def list(self) -> list[Coupon]:
         """Ordered by id."""
+
+
+class MembershipRepository(Protocol):
+    """Customers' groups, tiers, contracts and points balances, and the append-only ledger.
+    A balance changes only with a ledger entry, by one conditional update (never below zero)."""
+
+    def get(self, customer_id: str) -> Membership | None: ...
+
+    def save(self, membership: Membership) -> None:
+        """Insert the membership, or update its groups, tier, contracts and ``updated_at``; an
+        existing row's points are never written here (only :meth:`add_points` changes them)."""
+
+    def add_points(self, entry: PointsEntry) -> bool:
+        """``points = points + entry.delta`` where the result is not negative, creating an empty
+        membership first if there is none, and append ``entry`` to the ledger; False (nothing
+        written) if the balance does not cover a debit. Two units of work spending the same
+        points: one conditional update matches, the other does not."""
+
+    def ledger(self, customer_id: str, limit: int = 100) -> list[PointsEntry]:
+        """The customer's entries, newest first."""
+
+    def entries(self) -> list[PointsEntry]:
+        """Every ledger entry, ordered by id (for backups)."""
+
+    def add_entries(self, entries: Sequence[PointsEntry]) -> None:
+        """Append entries as they are, balances untouched (for restoring a backup)."""
+
+    def list(self) -> list[Membership]:
+        """Every membership, ordered by customer id (for backups)."""
+
+
+class RedemptionRepository(Protocol):
+    """What each order took (coupon and promotion uses, points), recorded with the order."""
+
+    def add(self, redemptions: Sequence[Redemption]) -> None:
+        """:raises AlreadyExists: one of them is recorded already (order, kind, source)."""
+
+    def for_order(self, order_id: str) -> list[Redemption]:
+        """The order's redemptions, ordered by (kind, source id)."""
+
+    def settle(
+        self, order_id: str, kinds: Sequence[RedemptionKind], at: datetime
+    ) -> list[Redemption]:
+        """Mark the order's unsettled redemptions of these kinds settled at ``at``, each by a
+        conditional update (``settled_at IS NULL``): the ones this unit of work settled, so that
+        each use is given back (or each award credited) exactly once."""
+
+    def list(self) -> list[Redemption]:
+        """Every redemption, ordered by (order, kind, source) (for backups)."""
 
 
 class ProcessedNotifications(Protocol):
@@ -359,6 +426,12 @@ class UnitOfWork(Protocol):
 
     @property
     def coupons(self) -> CouponRepository: ...
+
+    @property
+    def memberships(self) -> MembershipRepository: ...
+
+    @property
+    def redemptions(self) -> RedemptionRepository: ...
 
     @property
     def notifications(self) -> ProcessedNotifications: ...

@@ -35,6 +35,7 @@ from ecommerce_core.domain.pricing.points import PointsPolicy
 from ecommerce_core.domain.pricing.policy import PricingPolicy, default_registry
 from ecommerce_core.domain.pricing.prices import PriceBook, PriceBreak, PriceList, PriceListKind
 from ecommerce_core.domain.pricing.promotions import Promotion
+from ecommerce_core.domain.pricing.redemptions import Redemption, RedemptionKind
 from ecommerce_core.domain.pricing.registry import RuleRegistry
 from ecommerce_core.domain.pricing.rules import (
     Benefit,
@@ -78,6 +79,8 @@ __all__ = [
     "PricingPolicy",
     "Promotion",
     "PromotionIndex",
+    "Redemption",
+    "RedemptionKind",
     "Rejection",
     "RuleRegistry",
     "RuleView",
