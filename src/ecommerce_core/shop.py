@@ -28,6 +28,7 @@ from ecommerce_core.services.checkout import CheckoutService
 from ecommerce_core.services.context import ServiceContext, ShopSettings
 from ecommerce_core.services.events import EventService
 from ecommerce_core.services.inventory import InventoryService
+from ecommerce_core.services.loyalty import LoyaltyService
 from ecommerce_core.services.orders import OrderService
 from ecommerce_core.services.payments import PaymentService
 from ecommerce_core.services.promotions import PromotionService
@@ -62,6 +63,7 @@ class Shop:
         self.payments = PaymentService(ctx)
         self.shipping = ShippingService(ctx)
         self.accounts = AccountService(ctx)
+        self.loyalty = LoyaltyService(ctx)
         self.events = EventService(ctx)
         self.backup = BackupService(ctx)
         self._ctx = ctx

@@ -11,6 +11,7 @@ __all__ = [
     "EVENT_TYPES",
     "CustomerRegistered",
     "DomainEvent",
+    "MembershipChanged",
     "OrderCancelled",
     "OrderCompleted",
     "OrderDelivered",
@@ -20,6 +21,7 @@ __all__ = [
     "OrderStatusChanged",
     "PaymentCaptured",
     "PaymentRefunded",
+    "PointsChanged",
     "ProductCreated",
     "ShipmentCreated",
     "StockAdjusted",
@@ -222,6 +224,26 @@ class ShipmentCreated(DomainEvent):
     tracking_number: str
     #: the parcel's (SKU, warehouse, units)
     lines: tuple[tuple[str, str, int], ...] = ()
+
+
+@_event("membership.changed")
+@attrs.frozen(kw_only=True)
+class MembershipChanged(DomainEvent):
+    customer_id: str
+    changed_by: str
+    groups: tuple[str, ...]
+    tier: str
+    contracts: tuple[str, ...]
+
+
+@_event("points.changed")
+@attrs.frozen(kw_only=True)
+class PointsChanged(DomainEvent):
+    customer_id: str
+    entry_id: str
+    delta: int
+    reason: str
+    order_id: str | None = None
 
 
 def event_from_dict(name: str, data: dict[str, Any]) -> DomainEvent:

@@ -29,6 +29,7 @@ from ecommerce_core.services.quotes import (
     refuse_unapplied,
     take_uses,
 )
+from ecommerce_core.services.redemptions import record_redemptions
 from ecommerce_core.services.retry import retry_on_contention
 
 __all__ = ["CheckoutService", "address_from"]
@@ -73,18 +74,22 @@ class CheckoutService:
         *,
         coupons: Sequence[str] = (),
         shipping_address: Address | Mapping[str, Any] | None = None,
+        redeem_points: int = 0,
     ) -> PriceBreakdown:
         """What the customer's cart would cost if the order were placed now.
 
         :param coupons: codes the customer entered; each one that does not apply is in
             ``rejected`` with its reason, and the ``hints`` say what would unlock more.
         :param shipping_address: where it goes, for the shipping fee and regional tax.
+        :param redeem_points: points the customer wants to pay with (积分抵扣), capped by the
+            balance and the shop's ``PointsPolicy``; ``points_redeemed`` says how many apply.
         """
         customer_id = self._customer(principal)
         codes = codes_from(coupons)
+        points = v.non_negative(redeem_points, "redeem_points")
         address = None if shipping_address is None else address_from(shipping_address)
         with self._ctx.uow() as uow:
-            return self._price(uow, customer_id, codes, address).breakdown
+            return self._price(uow, customer_id, codes, address, points).breakdown
 
     def best_coupons(
         self,
@@ -107,6 +112,7 @@ class CheckoutService:
         idempotency_key: str,
         shipping_address: Address | Mapping[str, Any],
         coupons: Sequence[str] = (),
+        redeem_points: int = 0,
     ) -> Order:
         """Turn the customer's cart into an order awaiting payment, holding its stock.
 
@@ -118,18 +124,24 @@ class CheckoutService:
         cart does not qualify, :class:`Conflict` when its uses ran out (``details["reasons"]``).
         Coupon and limited-promotion uses are taken by conditional updates in the order's own
         transaction (CPN-1); free gifts are reserved as far as stock allows.
+
+        ``redeem_points`` are spent by a conditional update in the same transaction (two
+        checkouts cannot spend the same points: the second is a :class:`Conflict`); each use,
+        and the points the order earns on completion, is recorded with the order
+        (``uow.redemptions``) and given back once if it is cancelled or expires unpaid.
         """
         customer_id = self._customer(principal)
         key = v.identifier(idempotency_key, "idempotency_key")
         address = address_from(shipping_address)
         codes = codes_from(coupons)
+        points = v.non_negative(redeem_points, "redeem_points")
         now = self._ctx.clock.now()
         try:
             with self._ctx.uow() as uow:
                 existing = uow.orders.get_by_idempotency_key(customer_id, key)
                 if existing is not None:
                     return existing
-                priced = self._price(uow, customer_id, codes, address)
+                priced = self._price(uow, customer_id, codes, address, points)
                 pricing, products = priced.breakdown, priced.products
                 refuse_unapplied(pricing, codes)
                 gifts = self._gift_products(uow, pricing)
@@ -203,14 +215,16 @@ class CheckoutService:
                     self._ctx.settings.reservation_ttl,
                     actor=customer_id,
                 )
-                take_uses(
+                taken = take_uses(
                     uow,
                     pricing,
                     customer_id,
                     now,
+                    order_id=order.id,
                     promotions=priced.promotions,
                     codes=priced.codes,
                 )
+                record_redemptions(uow, self._ctx, order, pricing, taken)
                 uow.outbox.add(
                     [
                         ev.OrderPlaced(
@@ -255,7 +269,12 @@ class CheckoutService:
         return uow.products.get_by_skus(g.sku for g in pricing.gifts) if pricing.gifts else {}
 
     def _price(
-        self, uow: UnitOfWork, customer_id: str, codes: Sequence[str], address: Address | None
+        self,
+        uow: UnitOfWork,
+        customer_id: str,
+        codes: Sequence[str],
+        address: Address | None,
+        redeem_points: int = 0,
     ) -> Priced:
         cart = self._cart(uow, customer_id)
         products = uow.products.get_by_skus(line.sku for line in cart.lines)
@@ -265,5 +284,12 @@ class CheckoutService:
         if gone:
             raise UnknownSku("an item in the cart is no longer sold", skus=gone)
         return price_for(
-            self._ctx, uow, cart, customer_id, codes=codes, address=address, products=products
+            self._ctx,
+            uow,
+            cart,
+            customer_id,
+            codes=codes,
+            address=address,
+            products=products,
+            redeem_points=redeem_points,
         )

@@ -31,6 +31,7 @@ from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.domain.stock_ledger import MovementKind
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
+from ecommerce_core.services.redemptions import award_points, give_back
 from ecommerce_core.services.retry import retry_on_contention
 from ecommerce_core.services.stock_moves import move, outstanding
 from ecommerce_core.services.timeline import TimelineEntry, build_timeline
@@ -276,6 +277,7 @@ class OrderService:
                 actor=principal.id,
             )
             release_reservation(uow, order, now, actor=principal.id or "system")
+            give_back(uow, self._ctx, order)
             uow.orders.update(cancelled)
             uow.outbox.add(events)
             uow.commit()
@@ -291,6 +293,7 @@ class OrderService:
             completed, events = self._ctx.order_flow.apply(
                 order, OrderAction.COMPLETE, now, "completed", actor=principal.id
             )
+            award_points(uow, self._ctx, order)
             uow.orders.update(completed)
             uow.outbox.add(events)
             uow.commit()
@@ -396,6 +399,7 @@ class OrderService:
                     check_guards=False,
                 )
                 release_reservation(uow, order, now)
+                give_back(uow, self._ctx, order)
                 uow.orders.update(closed)
                 uow.outbox.add(events)
                 uow.commit()

@@ -21,6 +21,8 @@ from ecommerce_core.domain.pricing import (
     PriceBreakdown,
     PricingContext,
     Promotion,
+    Redemption,
+    RedemptionKind,
     best_coupons,
     normalize_code,
 )
@@ -80,7 +82,19 @@ def region_of(address: Address | None) -> str:
 
 def _buyer(uow: UnitOfWork, customer_id: str) -> Buyer:
     # first order: nothing placed yet (a cancelled order still counts as an order placed)
-    return Buyer(customer_id, orders_placed=int(uow.orders.has_orders(customer_id)))
+    placed = int(uow.orders.has_orders(customer_id))
+    # groups, tier, contracts and points come from storage (set by staff), never the request
+    member = uow.memberships.get(customer_id)
+    if member is None:
+        return Buyer(customer_id, orders_placed=placed)
+    return Buyer(
+        customer_id,
+        groups=member.groups,
+        tier=member.tier,
+        orders_placed=placed,
+        points_balance=member.points,
+        contracts=member.contracts,
+    )
 
 
 def _applied(uow: UnitOfWork, customer_id: str, codes: Sequence[str]) -> list[AppliedCode]:
@@ -125,6 +139,7 @@ def price_for(
     codes: Sequence[str] = (),
     address: Address | None = None,
     products: dict[str, Product] | None = None,
+    redeem_points: int = 0,
 ) -> Priced:
     """The cart priced now for this customer, with the codes they entered. Lines whose product
     is no longer sold are left out (``products``: the cart's, when the caller has them)."""
@@ -146,7 +161,9 @@ def price_for(
         bought = {item.sku: item.quantity for item in items}
         stock = {sku: n - bought.get(sku, 0) for sku, n in _stock(uow, gifts).items()}
     return Priced(
-        ctx.pricing.quote(items, index, context, coupons=applied, stock=stock),
+        ctx.pricing.quote(
+            items, index, context, coupons=applied, stock=stock, redeem_points=redeem_points
+        ),
         products,
         {p.id: p for p in promotions},
         {a.code: a for a in applied},
@@ -188,17 +205,20 @@ def take_uses(
     customer_id: str,
     now: datetime,
     *,
+    order_id: str,
     promotions: Mapping[str, Promotion] | None = None,
     codes: Mapping[str, AppliedCode] | None = None,
-) -> None:
+) -> list[Redemption]:
     """Take one use of every limited promotion and every coupon the order applies, each by a
     conditional update, in one global order (promotions, then coupons, by id): any refusal
-    raises :class:`Conflict` and the whole unit of work rolls back.
+    raises :class:`Conflict` and the whole unit of work rolls back. The uses taken, for the
+    order ``order_id``'s record (so that a cancelled order gives each back once).
 
     ``promotions`` and ``codes``: what the pricing read in this unit of work, so that it is not
     read again (the counts themselves are only ever changed by the conditional updates)."""
     known_promotions = promotions or {}
     known_codes = codes or {}
+    taken: list[Redemption] = []
     given: dict[str, int] = {}
     for line in pricing.lines:
         for adj in line.adjustments:
@@ -215,11 +235,17 @@ def take_uses(
         limited = promotion is not None and (
             promotion.usage_limit is not None or promotion.budget is not None
         )
-        if limited and not uow.promotions.take_use(promotion_id, given[promotion_id]):
+        if not limited:
+            continue
+        if not uow.promotions.take_use(promotion_id, given[promotion_id]):
             raise Conflict(
                 "a promotion ran out; price the cart again",
                 reasons={promotion_id: "budget_exhausted"},
             )
+        amount = Money(given[promotion_id], pricing.currency)
+        taken.append(
+            Redemption(order_id, RedemptionKind.PROMOTION, promotion_id, customer_id, now, amount)
+        )
     used: dict[str, str] = {}
     read: dict[str, Any] = {}
     for code in pricing.coupons:
@@ -240,6 +266,23 @@ def take_uses(
         limit = coupon.per_customer_limit
         if not uow.coupons.take_customer_use(coupon_id, customer_id, code, limit, now):
             raise Conflict("a coupon has no use left", reasons={code: "customer_limit_reached"})
+        amount = Money(_coupon_discounts(pricing).get(coupon_id, 0), pricing.currency)
+        taken.append(
+            Redemption(
+                order_id, RedemptionKind.COUPON, coupon_id, customer_id, now, amount, code=code
+            )
+        )
+    return taken
+
+
+def _coupon_discounts(pricing: PriceBreakdown) -> dict[str, int]:
+    """What each coupon took off the order, by coupon id (lines and shipping)."""
+    found: dict[str, int] = {}
+    adjustments = [adj for line in pricing.lines for adj in line.adjustments]
+    for adj in [*adjustments, *pricing.shipping_adjustments]:
+        if adj.source == "coupon":
+            found[adj.source_id] = found.get(adj.source_id, 0) + adj.amount.amount
+    return found
 
 
 def gifts_in_stock(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from ecommerce_core.domain.errors import InvalidInput
@@ -111,11 +112,20 @@ def test_group_tier_and_contract_prices_take_the_lowest() -> None:
     assert str(line.price_adjustment.amount) == "30.00 CNY"  # type: ignore[union-attr]
 
 
-def test_a_price_list_refuses_prices_in_another_currency_and_a_contract_without_customers() -> None:
+def test_a_price_list_refuses_prices_in_another_currency() -> None:
     with pytest.raises(InvalidInput):
         PriceList("x", "x", "list", "CNY", prices={"TEA": cny("1", "USD")})
-    with pytest.raises(InvalidInput):
-        PriceList("x", "x", "contract", "CNY", prices={"TEA": cny("1")})
+
+
+def test_a_contract_serves_its_named_customers_and_its_members_never_everyone() -> None:
+    deal = PriceList("deal", "Deal", "contract", "CNY", prices={"TEA": cny("50")})
+    base = context()
+    anyone = type(base)(base.now, "CNY", type(base.buyer)("cus_x"))
+    holder = type(base)(base.now, "CNY", type(base.buyer)("cus_x", contracts={"deal"}))
+    other = type(base)(base.now, "CNY", type(base.buyer)("cus_x", contracts={"another"}))
+    assert [deal.serves(c) for c in (anyone, holder, other)] == [False, True, False]
+    named = attrs.evolve(deal, customer_ids={"cus_x"})
+    assert named.serves(anyone)
 
 
 @pytest.mark.parametrize("rate", ["0", "6", "9", "13", "17.5", "21", "100"])

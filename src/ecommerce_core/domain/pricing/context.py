@@ -54,6 +54,8 @@ class Buyer:
     tier: str = ""
     orders_placed: int = attrs.field(default=0, converter=_count)
     points_balance: int = attrs.field(default=0, converter=_count)
+    #: ids of the contract price lists this customer buys at (from their membership)
+    contracts: frozenset[str] = attrs.field(factory=frozenset, converter=_names)
 
     @property
     def first_order(self) -> bool:

@@ -79,7 +79,9 @@ def _names(value: object) -> frozenset[str]:
 @attrs.frozen
 class PriceList:
     """Unit prices (with volume breaks) for some SKUs, or ``percent_off`` over a ``scope``, for an
-    audience (channels, customer groups, member tiers, customer ids; empty means everyone)."""
+    audience (channels, customer groups, member tiers, customer ids; empty means everyone). A
+    ``contract`` list serves only the customers it names and those whose membership holds its
+    id (``Membership.contracts``, set by staff)."""
 
     id: str = attrs.field(converter=v.identifier)
     name: str = attrs.field(converter=v.name)
@@ -110,17 +112,21 @@ class PriceList:
         for breaks in self.prices.values():
             if any(b.price.currency != self.currency for b in breaks):
                 raise InvalidInput("a price list holds prices in its own currency", field="prices")
-        if self.kind is PriceListKind.CONTRACT and not self.customer_ids:
-            raise InvalidInput("a contract price list names its customers", field="customer_ids")
 
     def serves(self, context: PricingContext) -> bool:
         buyer = context.buyer
+        if self.kind is PriceListKind.CONTRACT:
+            # a contract serves the customers it names and those whose membership holds it
+            # (staff assign it); never everyone
+            named = buyer.customer_id in self.customer_ids or self.id in buyer.contracts
+        else:
+            named = not self.customer_ids or buyer.customer_id in self.customer_ids
         return (
-            self.currency == context.currency
+            named
+            and self.currency == context.currency
             and (not self.channels or context.channel in self.channels)
             and (not self.customer_groups or not self.customer_groups.isdisjoint(buyer.groups))
             and (not self.tiers or buyer.tier in self.tiers)
-            and (not self.customer_ids or buyer.customer_id in self.customer_ids)
             and (self.starts_at is None or context.now >= self.starts_at)
             and (self.ends_at is None or context.now < self.ends_at)
         )
