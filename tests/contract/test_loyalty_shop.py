@@ -257,3 +257,18 @@ def test_a_cancelled_or_expired_order_gives_its_coupon_and_promotion_uses_back_o
     third = _place(w, "c-3", who=w.other, coupons=["LAST10"])
     assert third.discount == cny("15")
     assert w.shop.orders.get(w.admin, second.id).status is OrderStatus.CANCELLED
+
+
+def test_an_order_completed_automatically_earns_its_points_once(w: World) -> None:
+    w.shop.loyalty.set_membership(w.admin, str(w.customer.id), tier="silver")
+    w.shop.carts.add_item(w.customer, "CABLE-1M", 1)
+    order = _place(w, "auto-1")
+    w.shop.payments.pay(w.customer, order.id, payment_method="tok_visa", idempotency_key="a")
+    w.shop.shipping.ship(w.admin, order.id)
+    w.clock.advance(timedelta(hours=31))
+    w.shop.shipping.track(w.customer, order.id)
+    assert w.shop.loyalty.membership(w.customer).points == 0
+    w.clock.advance(timedelta(days=8))
+    assert [o.id for o in w.shop.orders.complete_delivered(Principal.system())] == [order.id]
+    assert w.shop.orders.complete_delivered(Principal.system()) == []
+    assert w.shop.loyalty.membership(w.customer).points == 44 * 2  # 44.91 paid (9折), silver x2

@@ -334,6 +334,7 @@ class OrderService:
                     f"completed automatically {delay} after delivery",
                     actor=principal.id,
                 )
+                award_points(uow, self._ctx, order)
                 uow.orders.update(done)
                 uow.outbox.add(events)
                 uow.commit()
