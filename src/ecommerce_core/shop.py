@@ -21,10 +21,12 @@ from ecommerce_core.ports.events import EventPublisher
 from ecommerce_core.ports.services import Clock, IdGenerator
 from ecommerce_core.ports.storage import Storage
 from ecommerce_core.services.accounts import AccountService
+from ecommerce_core.services.aftersales import AfterSalesService
 from ecommerce_core.services.backup import BackupService
 from ecommerce_core.services.carts import CartService
 from ecommerce_core.services.catalog import CatalogService
 from ecommerce_core.services.checkout import CheckoutService
+from ecommerce_core.services.complaints import ComplaintService
 from ecommerce_core.services.context import ServiceContext, ShopSettings
 from ecommerce_core.services.events import EventService
 from ecommerce_core.services.inventory import InventoryService
@@ -62,6 +64,8 @@ class Shop:
         self.orders = OrderService(ctx)
         self.payments = PaymentService(ctx)
         self.shipping = ShippingService(ctx)
+        self.aftersales = AfterSalesService(ctx)
+        self.complaints = ComplaintService(ctx)
         self.accounts = AccountService(ctx)
         self.loyalty = LoyaltyService(ctx)
         self.events = EventService(ctx)

@@ -29,6 +29,12 @@ def _busy_shop(w: World) -> None:
     w.shop.payments.refund_lines(
         w.admin, paid.id, {"CABLE-1M": 1}, include_shipping=True, idempotency_key="lines"
     )
+    rma = w.shop.aftersales.open(
+        w.customer, paid.id, kind="return", lines={"PX-128-BLK": 1}, reason="damaged",
+        description="cracked", photos=["rma/1.jpg"],
+    )  # fmt: skip
+    w.shop.aftersales.approve(w.admin, rma.id, note="ok")
+    w.shop.complaints.open(w.customer, subject="Slow", message="Too slow", order_id=paid.id)
     refunded = w.buy(PX_256_WHT=1, key="b")
     pay = w.shop.payments.pay(
         w.customer, refunded.id, payment_method="tok_visa", idempotency_key="pb"

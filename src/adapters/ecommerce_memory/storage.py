@@ -19,6 +19,12 @@ from ecommerce_core.domain.inventory import Reservation, StockLevel, Warehouse
 from ecommerce_core.domain.orders import Order
 from ecommerce_core.domain.payments import Payment
 from ecommerce_core.domain.shipping import Shipment
+from ecommerce_memory.aftersales import (
+    AFTERSALES_KEYS,
+    AFTERSALES_TABLES,
+    MemoryAfterSales,
+    MemoryComplaints,
+)
 from ecommerce_memory.inventory import INVENTORY_TABLES, MemoryStockLedger
 from ecommerce_memory.loyalty import (
     LOYALTY_KEYS,
@@ -34,7 +40,7 @@ _TABLES = (
     "categories", "products", "customers", "carts", "warehouses", "stock", "reservations",
     "orders", "payments", "shipments", "promotions", "notifications", "outbox", "deliveries",
     "consumers",
-    *PRICING_TABLES, *INVENTORY_TABLES, *LOYALTY_TABLES,
+    *PRICING_TABLES, *INVENTORY_TABLES, *LOYALTY_TABLES, *AFTERSALES_TABLES,
 )  # fmt: skip
 
 
@@ -383,6 +389,7 @@ _KEYS: dict[str, Any] = {
     "shipments": lambda s: s.id,
     "stock_ledger": lambda e: e.id,
     **LOYALTY_KEYS,
+    **AFTERSALES_KEYS,
 }
 
 
@@ -439,6 +446,8 @@ class MemoryUnitOfWork:
         self.coupons = MemoryCoupons(self)
         self.memberships = MemoryMemberships(self)
         self.redemptions = MemoryRedemptions(self)
+        self.aftersales = MemoryAfterSales(self)
+        self.complaints = MemoryComplaints(self)
         self.notifications = _Notifications(self)
         self.outbox = _Outbox(self)
         self.archive = _Archive(self)

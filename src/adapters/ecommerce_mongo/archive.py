@@ -15,6 +15,7 @@ from pymongo.database import Database
 
 from ecommerce_core.archive import parents_first
 from ecommerce_mongo import loyalty as lo
+from ecommerce_mongo import aftersales as a
 from ecommerce_mongo import mapping as m
 from ecommerce_mongo import schema as s
 from ecommerce_mongo.mapping import Doc
@@ -43,6 +44,8 @@ _AGGREGATES: dict[str, tuple[str, Callable[[Doc], Any], Callable[[Any], Doc]]] =
     "memberships": (s.MEMBERSHIPS, lo.membership_from_doc, lo.membership_to_doc),
     "points_ledger": (s.POINTS_LEDGER, lo.entry_from_doc, lo.entry_to_doc),
     "redemptions": (s.REDEMPTIONS, lo.redemption_from_doc, lo.redemption_to_doc),
+    "aftersales_requests": (s.AFTERSALES_REQUESTS, a.request_from_doc, a.request_to_doc),
+    "complaints": (s.COMPLAINTS, a.complaint_from_doc, a.complaint_to_doc),
 }
 
 

@@ -21,9 +21,10 @@ __all__ = [
     "Index",
 ]
 
-SCHEMA_VERSION = 6  # 2: coupons, their codes and wallets; counters' validators. 3: stock ledger.
+SCHEMA_VERSION = 7  # 2: coupons, their codes and wallets; counters' validators. 3: stock ledger.
 # 4: order payment and fulfilment statuses. 5: the lines of each parcel
 # 6: memberships, the points ledger and redemptions
+# 7: after-sales requests and complaints
 
 CATEGORIES = "ec_categories"
 PRODUCTS = "ec_products"
@@ -49,6 +50,8 @@ MEMBERSHIPS = "ec_memberships"
 POINTS_LEDGER = "ec_points_ledger"
 #: what each order redeemed; ``_id``: ``{order_id, kind, source_id}``
 REDEMPTIONS = "ec_redemptions"
+AFTERSALES_REQUESTS = "ec_aftersales_requests"
+COMPLAINTS = "ec_complaints"
 NOTIFICATIONS = "ec_processed_notifications"
 OUTBOX = "ec_outbox"
 CONSUMERS = "ec_outbox_consumers"
@@ -124,6 +127,15 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
     MEMBERSHIPS: (),
     POINTS_LEDGER: (_ix("ix_customer_newest", "customer_id", "-at", "-_id"),),
     REDEMPTIONS: (_ix("ix_order", "order_id", "_id"),),
+    AFTERSALES_REQUESTS: (
+        _ix("ix_order", "order_id", "created_at", "_id"),
+        _ix("ix_customer_newest", "customer_id", "-created_at", "-_id"),
+        _ix("ix_newest", "-created_at", "-_id"),
+    ),
+    COMPLAINTS: (
+        _ix("ix_customer_newest", "customer_id", "-created_at", "-_id"),
+        _ix("ix_newest", "-created_at", "-_id"),
+    ),
     NOTIFICATIONS: (_ix("uq_provider_event", "provider", "event_id", unique=True),),
     OUTBOX: (),
     CONSUMERS: (),

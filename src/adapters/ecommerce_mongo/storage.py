@@ -14,6 +14,7 @@ from pymongo.errors import ConfigurationError, PyMongoError
 
 from ecommerce_core.domain.errors import UnknownBackend
 from ecommerce_mongo import repositories as r
+from ecommerce_mongo.aftersales import MongoAfterSales, MongoComplaints
 from ecommerce_mongo.archive import MongoArchive
 from ecommerce_mongo.errors import translate, translated
 from ecommerce_mongo.loyalty import MongoMemberships, MongoRedemptions
@@ -116,6 +117,8 @@ class MongoUnitOfWork:
         self.coupons = r.MongoCoupons(db, tx)
         self.memberships = MongoMemberships(db, tx)
         self.redemptions = MongoRedemptions(db, tx)
+        self.aftersales = MongoAfterSales(db, tx)
+        self.complaints = MongoComplaints(db, tx)
         self.notifications = r.MongoNotifications(db, tx)
         self.outbox = MongoOutbox(db, tx)
         self.archive = MongoArchive(db, tx)

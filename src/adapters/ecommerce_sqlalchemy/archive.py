@@ -12,6 +12,7 @@ from ecommerce_core.archive import parents_first
 from ecommerce_sqlalchemy import mapping as m
 from ecommerce_sqlalchemy import tables as t
 from ecommerce_sqlalchemy.pricing import claim_from_row, code_from_row
+from ecommerce_sqlalchemy.repositories.aftersales import complaint_from_row, request_from_row
 
 __all__ = ["SqlArchive"]
 
@@ -66,6 +67,16 @@ class SqlArchive:
             "orders": [u.orders.get(i) for i in self._ids(t.orders)],
             "payments": [u.payments.get(i) for i in self._ids(t.payments)],
             "shipments": [u.shipments.get(i) for i in self._ids(t.shipments)],
+            "aftersales_requests": [
+                request_from_row(r)
+                for r in c.execute(
+                    sa.select(t.aftersales_requests).order_by(t.aftersales_requests.c.id)
+                ).mappings()
+            ],
+            "complaints": [
+                complaint_from_row(r)
+                for r in c.execute(sa.select(t.complaints).order_by(t.complaints.c.id)).mappings()
+            ],
             "notifications": [
                 (r[0], r[1])
                 for r in c.execute(
@@ -114,6 +125,8 @@ class SqlArchive:
             "memberships": u.memberships.save,
             "points_ledger": lambda entry: u.memberships.add_entries([entry]),
             "redemptions": lambda redemption: u.redemptions.add([redemption]),
+            "aftersales_requests": u.aftersales.add,
+            "complaints": u.complaints.add,
         }
         for kind, add in adders.items():
             for item in data.get(kind, ()):

@@ -19,6 +19,7 @@ from ecommerce_sqlalchemy.errors import translate
 from ecommerce_sqlalchemy.loyalty import SqlMemberships, SqlRedemptions
 from ecommerce_sqlalchemy.outbox import RelayOutbox
 from ecommerce_sqlalchemy.pricing import SqlCoupons, SqlPromotions
+from ecommerce_sqlalchemy.repositories.aftersales import SqlAfterSales, SqlComplaints
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
 
@@ -189,6 +190,8 @@ class SqlUnitOfWork:
         self.coupons = SqlCoupons(conn, locking)
         self.memberships = SqlMemberships(conn, locking)
         self.redemptions = SqlRedemptions(conn, locking)
+        self.aftersales = SqlAfterSales(conn, locking)
+        self.complaints = SqlComplaints(conn, locking)
         self.notifications = r.SqlNotifications(conn, locking)
         self.outbox = RelayOutbox(conn, locking)
         self.archive = SqlArchive(conn, self)

@@ -420,3 +420,40 @@ outbox_deliveries = sa.Table(
         primary_key=True,
     ),
 )
+
+# -- after-sales: requests' lines, photos and steps, and complaints' messages, are JSON lists
+aftersales_requests = sa.Table(
+    "ec_aftersales_requests",
+    metadata,
+    _id("id", primary_key=True),
+    _id("order_id", sa.ForeignKey("ec_orders.id"), nullable=False, index=True),
+    _id("customer_id", nullable=False, index=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("reason", sa.String(30), nullable=False),
+    sa.Column("description", sa.String(2000), nullable=False, default=""),
+    sa.Column("lines", sa.JSON, nullable=False),
+    sa.Column("photos", sa.JSON, nullable=False),
+    sa.Column("steps", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    _id("warehouse_id", nullable=True),
+    _id("refund_id", nullable=True),
+    sa.Column("refunded", sa.BigInteger, nullable=True),
+    sa.Column("currency", sa.String(3), nullable=True),
+    _id("shipment_id", nullable=True),
+    _id("replacement_id", nullable=True),
+)
+
+complaints = sa.Table(
+    "ec_complaints",
+    metadata,
+    _id("id", primary_key=True),
+    _id("customer_id", nullable=False, index=True),
+    _id("order_id", nullable=True),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("messages", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)

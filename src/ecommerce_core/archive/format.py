@@ -18,8 +18,10 @@ from typing import Any
 import attrs
 
 from ecommerce_core.archive.codec import decode, encode
+from ecommerce_core.domain.aftersales import AfterSalesRequest
 from ecommerce_core.domain.cart import Cart
 from ecommerce_core.domain.catalog import Category, Product
+from ecommerce_core.domain.complaints import Complaint
 from ecommerce_core.domain.customers import Customer
 from ecommerce_core.domain.errors import CorruptData, InvalidInput
 from ecommerce_core.domain.events import DomainEvent, event_from_dict
@@ -55,6 +57,8 @@ KINDS: dict[str, Any] = {
     "memberships": Membership,
     "points_ledger": PointsEntry,
     "redemptions": Redemption,
+    "aftersales_requests": AfterSalesRequest,
+    "complaints": Complaint,
     "notifications": tuple[str, str],
     "outbox": None,  # (id, event): encoded by name and payload
     "deliveries": tuple[str, int],

@@ -9,6 +9,9 @@ import attrs
 
 __all__ = [
     "EVENT_TYPES",
+    "AfterSalesRequested",
+    "AfterSalesStatusChanged",
+    "ComplaintChanged",
     "CustomerRegistered",
     "DomainEvent",
     "MembershipChanged",
@@ -244,6 +247,42 @@ class PointsChanged(DomainEvent):
     delta: int
     reason: str
     order_id: str | None = None
+
+
+@_event("aftersales.requested")
+@attrs.frozen(kw_only=True)
+class AfterSalesRequested(DomainEvent):
+    """``lines`` are ``(position, sku, units)`` of the order's lines."""
+
+    request_id: str
+    order_id: str
+    customer_id: str
+    kind: str
+    reason: str
+    lines: tuple[tuple[int, str, int], ...]
+
+
+@_event("aftersales.status_changed")
+@attrs.frozen(kw_only=True)
+class AfterSalesStatusChanged(DomainEvent):
+    request_id: str
+    order_id: str
+    kind: str
+    status: str
+    actor_id: str
+    note: str = ""
+
+
+@_event("complaint.changed")
+@attrs.frozen(kw_only=True)
+class ComplaintChanged(DomainEvent):
+    """A complaint was opened, answered, written to again or closed (``status`` says which)."""
+
+    complaint_id: str
+    customer_id: str
+    order_id: str
+    status: str
+    actor_id: str
 
 
 def event_from_dict(name: str, data: dict[str, Any]) -> DomainEvent:

@@ -42,6 +42,9 @@ class Permission(StrEnum):
     ACCOUNT_REGISTER = "account:register"
     EVENTS_RELAY = "events:relay"
     BACKUP = "shop:backup"
+    AFTERSALES_REQUEST_OWN = "aftersales:request_own"
+    AFTERSALES_MANAGE = "aftersales:manage"
+    COMPLAINT_OWN = "complaint:own"
 
 
 _CUSTOMER = frozenset(
@@ -54,6 +57,8 @@ _CUSTOMER = frozenset(
         Permission.PAYMENT_PAY_OWN,
         Permission.SHIPPING_TRACK_OWN,
         Permission.COUPON_CLAIM,
+        Permission.AFTERSALES_REQUEST_OWN,
+        Permission.COMPLAINT_OWN,
     }
 )
 

@@ -32,6 +32,7 @@ from ecommerce_core.domain.pricing import (
 )
 from ecommerce_core.domain.shipping import Shipment
 from ecommerce_core.domain.stock_ledger import LedgerEntry, MovementKind
+from ecommerce_core.ports.aftersales import AfterSalesRepository, ComplaintRepository
 
 __all__ = [
     "ArchiveRepository",
@@ -432,6 +433,12 @@ class UnitOfWork(Protocol):
 
     @property
     def redemptions(self) -> RedemptionRepository: ...
+
+    @property
+    def aftersales(self) -> AfterSalesRepository: ...
+
+    @property
+    def complaints(self) -> ComplaintRepository: ...
 
     @property
     def notifications(self) -> ProcessedNotifications: ...

@@ -1,0 +1,153 @@
+"""What after-sales does to stock and parcels: returned goods back on hand, replacement goods
+taken from stock and shipped."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from ecommerce_core.domain import events as ev
+from ecommerce_core.domain.aftersales import AfterSalesRequest
+from ecommerce_core.domain.errors import NotFound
+from ecommerce_core.domain.inventory import Reservation, sum_by_sku
+from ecommerce_core.domain.shipping import Shipment
+from ecommerce_core.domain.stock_ledger import MovementKind
+from ecommerce_core.ports.gateways import Carrier, ShipmentRequest
+from ecommerce_core.ports.storage import UnitOfWork
+from ecommerce_core.services.context import ServiceContext
+from ecommerce_core.services.orders import reserve_stock
+from ecommerce_core.services.stock_moves import move, post_return
+
+__all__ = ["restock_returned", "ship_replacement", "take_replacement"]
+
+
+def _demand(request: AfterSalesRequest) -> dict[str, int]:
+    return sum_by_sku((line.sku, line.quantity) for line in request.lines)
+
+
+def restock_returned(
+    uow: UnitOfWork, request: AfterSalesRequest, warehouse_id: str, at: datetime, actor: str
+) -> list[ev.DomainEvent]:
+    """Put the request's units back on hand in ``warehouse_id``, through the stock ledger
+    (``return`` entries referencing the request); no more than the order shipped comes back."""
+    demand = _demand(request)
+    for sku, quantity in sorted(demand.items()):
+        post_return(
+            uow,
+            sku=sku,
+            warehouse_id=warehouse_id,
+            quantity=quantity,
+            at=at,
+            actor=actor,
+            reference=request.id,
+            order_id=request.order_id,
+            reason=f"{request.kind.value}: {request.reason.value}",
+        )
+    return [
+        ev.StockReceived(occurred_at=at, sku=sku, warehouse_id=warehouse_id, quantity=quantity)
+        for sku, quantity in sorted(demand.items())
+    ]
+
+
+def take_replacement(
+    ctx: ServiceContext, uow: UnitOfWork, request: AfterSalesRequest, at: datetime, actor: str
+) -> tuple[Reservation, list[ev.DomainEvent]]:
+    """Promise the replacement units of an exchange to the order (all or none,
+    :class:`OutOfStock` otherwise): a hold of its own, committed at once (nothing is owed)."""
+    demand = _demand(request)
+    levels = uow.stock.for_skus(sorted(demand), for_update=True)
+    hold, reserved = reserve_stock(
+        uow,
+        demand,
+        levels,
+        {w.id: w for w in uow.warehouses.list()},
+        ctx.ids.new_id("res"),
+        request.order_id,
+        at,
+        ctx.settings.reservation_ttl,
+        actor=actor,
+    )
+    kept = {lv.key: lv for lv in uow.stock.for_skus(sorted(demand), for_update=True)}
+    keys = sorted((ln.sku, ln.warehouse_id) for ln in hold.lines)
+    move(
+        uow, [(kept[k], kept[k]) for k in keys], MovementKind.COMMIT, at=at, actor=actor,
+        reference=hold.id, order_id=request.order_id, reason=f"exchange {request.id}",
+    )  # fmt: skip
+    committed = hold.committed()
+    uow.reservations.update(committed)
+    done = ev.StockCommitted(occurred_at=at, reservation_id=hold.id, order_id=request.order_id)
+    return committed, [reserved, done]
+
+
+def _ship_held(
+    uow: UnitOfWork, hold: Reservation, shipment_id: str, at: datetime, actor: str
+) -> None:
+    """The replacement parcel leaves: its units leave on hand and reserved."""
+    keys = sorted((ln.sku, ln.warehouse_id) for ln in hold.lines)
+    count = {(ln.sku, ln.warehouse_id): ln.quantity for ln in hold.lines}
+    levels = {lv.key: lv for lv in uow.stock.for_skus({k[0] for k in keys}, for_update=True)}
+    move(
+        uow, [(levels[k], levels[k].ship(count[k])) for k in keys], MovementKind.SHIPMENT,
+        at=at, actor=actor, reference=shipment_id, order_id=hold.order_id,
+    )  # fmt: skip
+
+
+def ship_replacement(
+    ctx: ServiceContext,
+    carrier: Carrier,
+    carrier_name: str,
+    request: AfterSalesRequest,
+    actor: str,
+) -> AfterSalesRequest:
+    """Book the parcel of an exchange's replacement (outside any transaction), then record it
+    on the order's shipments and on the request."""
+    with ctx.uow() as uow:
+        order = uow.orders.get(request.order_id)
+        products = uow.products.get_by_skus(line.sku for line in request.lines)
+    if order is None:
+        raise NotFound("the request's order is gone", order_id=request.order_id)
+    address = order.shipping_address
+    shipment_id = ctx.ids.new_id("shp")
+    label = carrier.create_shipment(
+        ShipmentRequest(
+            shipment_id=shipment_id,
+            order_number=order.number,
+            recipient=address.name if address else "",
+            city=address.city if address else "",
+            country=address.country if address else "",
+            weight_grams=sum(
+                products[ln.sku].variant(ln.sku).weight_grams * ln.quantity
+                for ln in request.lines
+                if ln.sku in products
+            ),
+            created_at=ctx.clock.now(),
+        )
+    )
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        current = uow.aftersales.get(request.id, for_update=True)
+        if current is None:
+            raise NotFound("no such after-sales request", request_id=request.id)
+        if current.shipment_id is not None:
+            return current  # another call booked it meanwhile
+        shipped = attrs.evolve(current, shipment_id=shipment_id, updated_at=now)
+        hold = uow.reservations.get(current.replacement_id or "", for_update=True)
+        if hold is None:
+            raise NotFound("the exchange holds no replacement", request_id=request.id)
+        _ship_held(uow, hold, shipment_id, now, actor)
+        uow.shipments.add(Shipment(shipment_id, order.id, carrier_name, label.tracking_number, now))
+        uow.aftersales.update(shipped)
+        uow.outbox.add(
+            [
+                ev.ShipmentCreated(
+                    occurred_at=now,
+                    shipment_id=shipment_id,
+                    order_id=order.id,
+                    carrier=carrier_name,
+                    tracking_number=label.tracking_number,
+                )
+            ]
+        )
+        uow.commit()
+    return shipped
