@@ -12,13 +12,18 @@ from ecommerce_core.domain.aftersales import AfterSalesRequest, RequestAction, o
 from ecommerce_core.domain.complaints import Complaint
 from ecommerce_core.domain.errors import AlreadyExists, NotFound
 from ecommerce_core.domain.money import Money
-from ecommerce_core.domain.orders import OrderStatus
+from ecommerce_core.domain.orders import FulfilmentStatus, OrderStatus, PaymentState
 from ecommerce_core.ports.storage import Storage
 from tests.contract import builders as b
 
 
 def _request(id: str, order_id: str = "ord_1", minutes: int = 0) -> AfterSalesRequest:
-    order = attrs.evolve(b.order(order_id), status=OrderStatus.DELIVERED)
+    order = attrs.evolve(
+        b.order(order_id),
+        status=OrderStatus.DELIVERED,
+        payment_status=PaymentState.PAID,
+        fulfilment_status=FulfilmentStatus.DELIVERED,
+    )
     request, _ = open_request(
         order,
         id=id,
@@ -29,6 +34,7 @@ def _request(id: str, order_id: str = "ord_1", minutes: int = 0) -> AfterSalesRe
         photos=("rma/1.jpg", "https://cdn.example.com/2.jpg"),
         earlier=(),
         refunded={},
+        shipped={"PX-1": 2},
         at=b.T0 + timedelta(minutes=minutes),
         actor_id="cus_1",
         actor_role="customer",

@@ -17,7 +17,7 @@ from ecommerce_core.domain.errors import (
     OutOfStock,
     PermissionDenied,
 )
-from ecommerce_core.domain.orders import Order
+from ecommerce_core.domain.orders import Order, OrderStatus, PaymentState
 from ecommerce_core.domain.payments import PaymentStatus
 from ecommerce_core.domain.refunds import line_values
 from tests.services.harness import refused
@@ -74,6 +74,11 @@ def test_a_return_puts_the_goods_back_and_refunds_exactly_their_share(world: Wor
     assert shop.inventory.audit(world.admin) == []
     refunded = shop.aftersales.refund(world.admin, received.id)
     assert refunded.status is RequestStatus.REFUNDED
+    after = shop.orders.get(world.customer, order.id)
+    assert (after.status, after.payment_status) == (
+        OrderStatus.SHIPPED,
+        PaymentState.PARTIALLY_REFUNDED,
+    )
     (payment,) = shop.payments.list_for_order(world.admin, order.id)
     (refund,) = payment.refunds
     assert refund.id == refunded.refund_id and refund.amount == refunded.refunded
@@ -198,6 +203,17 @@ def test_a_refund_only_request_works_for_a_paid_order_before_shipping(world: Wor
     (payment,) = shop.payments.list_for_order(world.admin, order.id)
     assert done.refunded == payment.captured_amount == order.total
     assert payment.status is PaymentStatus.REFUNDED
+    # everything paid went back: the order is closed, and takes no more requests
+    closed = shop.orders.get(world.customer, order.id)
+    assert (closed.status, closed.payment_status) == (OrderStatus.CLOSED, PaymentState.REFUNDED)
+    refused(
+        world,
+        InvalidTransition,
+        "illegal_transition",
+        lambda: shop.aftersales.open(
+            world.customer, order.id, kind="refund_only", lines={0: 1}, reason="other"
+        ),
+    )
 
 
 def test_a_customer_sees_and_withdraws_only_their_own_requests(world: World) -> None:

@@ -23,15 +23,29 @@ from ecommerce_core.domain.aftersales import (
 )
 from ecommerce_core.domain.complaints import Complaint, ComplaintStatus
 from ecommerce_core.domain.errors import InvalidInput, InvalidTransition
-from ecommerce_core.domain.orders import Order, OrderStatus
+from ecommerce_core.domain.orders import FulfilmentStatus, Order, OrderStatus, PaymentState
 from tests.unit.test_refunds import make_order
 
 AT = datetime(2026, 5, 1, tzinfo=UTC)
 FINAL = {RequestStatus.REJECTED, RequestStatus.WITHDRAWN, RequestStatus.REFUNDED}
 
 
+_STATES = {
+    OrderStatus.PENDING_PAYMENT: (PaymentState.UNPAID, FulfilmentStatus.UNFULFILLED),
+    OrderStatus.CANCELLED: (PaymentState.UNPAID, FulfilmentStatus.UNFULFILLED),
+    OrderStatus.PAID: (PaymentState.PAID, FulfilmentStatus.UNFULFILLED),
+    OrderStatus.PARTIALLY_SHIPPED: (PaymentState.PAID, FulfilmentStatus.PARTIALLY_SHIPPED),
+    OrderStatus.SHIPPED: (PaymentState.PARTIALLY_REFUNDED, FulfilmentStatus.SHIPPED),
+    OrderStatus.DELIVERED: (PaymentState.PAID, FulfilmentStatus.DELIVERED),
+    OrderStatus.COMPLETED: (PaymentState.PAID, FulfilmentStatus.DELIVERED),
+    OrderStatus.CLOSED: (PaymentState.REFUNDED, FulfilmentStatus.DELIVERED),
+}
+
+
 def _order(status: OrderStatus = OrderStatus.DELIVERED) -> Order:
-    return attrs.evolve(make_order("CNY", [(3, 3000, 0), (1, 500, 0)], 0, 0), status=status)
+    paid, goods = _STATES[status]
+    order = make_order("CNY", [(3, 3000, 0), (1, 500, 0)], 0, 0)
+    return attrs.evolve(order, status=status, payment_status=paid, fulfilment_status=goods)
 
 
 def _open(kind: str = "return", earlier: tuple[AfterSalesRequest, ...] = (), **kw: object):  # type: ignore[no-untyped-def]
@@ -44,6 +58,7 @@ def _open(kind: str = "return", earlier: tuple[AfterSalesRequest, ...] = (), **k
         "photos": (),
         "earlier": earlier,
         "refunded": {},
+        "shipped": {"SKU-0": 3, "SKU-1": 1},
         "at": AT,
         "actor_id": "cus_1",
         "actor_role": "customer",
@@ -107,11 +122,17 @@ def test_units_held_by_open_or_done_requests_cannot_be_asked_for_again() -> None
 
 
 def test_the_order_must_have_shipped_except_for_a_refund_only_of_a_paid_order() -> None:
-    for status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED):
+    shipped = (
+        OrderStatus.PARTIALLY_SHIPPED,
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+        OrderStatus.COMPLETED,
+    )
+    for status in shipped:
         for kind in RequestKind:
             assert _open(kind.value, order=_order(status))[0].kind is kind
     assert _open("refund_only", order=_order(OrderStatus.PAID))[0].status is RequestStatus.REQUESTED
-    for status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
+    for status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED, OrderStatus.CLOSED):
         for kind in RequestKind:
             with pytest.raises(InvalidTransition):
                 _open(kind.value, order=_order(status))
@@ -147,6 +168,17 @@ def test_a_photo_is_a_file_id_or_an_https_url(ref: str) -> None:
 def test_anything_else_is_not_a_photo(ref: object) -> None:
     with pytest.raises(InvalidInput):
         photo_reference(ref)
+
+
+def test_no_more_of_a_sku_comes_back_than_shipped() -> None:
+    partly = _order(OrderStatus.PARTIALLY_SHIPPED)
+    first, _ = _open(order=partly, lines={0: 1}, shipped={"SKU-0": 2})
+    with pytest.raises(InvalidInput) as caught:
+        _open("exchange", order=partly, earlier=(first,), lines={0: 2}, shipped={"SKU-0": 2})
+    assert caught.value.details["shipped"] == 2
+    assert _open(order=partly, earlier=(first,), lines={0: 1}, shipped={"SKU-0": 2})[0]
+    # a refund without return is not about shipped goods
+    assert _open("refund_only", order=partly, earlier=(first,), lines={0: 2}, shipped={})[0]
 
 
 def test_reasons_and_kinds_are_closed_lists() -> None:

@@ -26,7 +26,7 @@ from ecommerce_core.domain import events as ev
 from ecommerce_core.domain import validation as v
 from ecommerce_core.domain.errors import InvalidInput, InvalidTransition
 from ecommerce_core.domain.money import Money
-from ecommerce_core.domain.orders import Order, OrderStatus
+from ecommerce_core.domain.orders import FulfilmentStatus, Order, OrderStatus, PaymentState
 from ecommerce_core.domain.refunds import requested_units
 
 E = TypeVar("E", bound=StrEnum)
@@ -105,8 +105,10 @@ TRANSITIONS: dict[
 }
 #: requests whose units are free to be asked for again
 _LET_GO = (S.REJECTED, S.WITHDRAWN)
-#: order states whose goods have left the warehouse
-_SHIPPED = (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+#: where the order's money and goods must be for a request
+_PAID = (PaymentState.PAID, PaymentState.PARTIALLY_REFUNDED)
+_GONE = (FulfilmentStatus.PARTIALLY_SHIPPED, FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED)
+_OVER = (OrderStatus.CANCELLED, OrderStatus.CLOSED)
 
 
 @attrs.frozen
@@ -241,6 +243,30 @@ def _lines(order: Order, lines: Mapping[int, int] | Mapping[str, int]) -> dict[i
     return wanted
 
 
+def _check_shipped(
+    order: Order,
+    wanted: Mapping[int, int],
+    earlier: Iterable[AfterSalesRequest],
+    shipped: Mapping[str, int],
+) -> None:
+    """No more units of a SKU come back than shipped, counting earlier returns and exchanges."""
+    asked: dict[str, int] = {}
+    for request in earlier:
+        if request.kind is not K.REFUND_ONLY and request.status not in _LET_GO:
+            for line in request.lines:
+                asked[line.sku] = asked.get(line.sku, 0) + line.quantity
+    for position, count in sorted(wanted.items()):
+        sku = order.lines[position].sku
+        asked[sku] = asked.get(sku, 0) + count
+        if asked[sku] > shipped.get(sku, 0):
+            raise InvalidInput(
+                f"only {shipped.get(sku, 0)} of {sku} shipped; that many can come back",
+                field="lines",
+                sku=sku,
+                shipped=shipped.get(sku, 0),
+            )
+
+
 def open_request(
     order: Order,
     *,
@@ -252,23 +278,31 @@ def open_request(
     photos: Sequence[object],
     earlier: Iterable[AfterSalesRequest],
     refunded: Mapping[int, int],
+    shipped: Mapping[str, int],
     at: datetime,
     actor_id: str,
     actor_role: str,
 ) -> tuple[AfterSalesRequest, list[ev.DomainEvent]]:
     """A new request about ``order``, validated against what was shipped, asked for and refunded.
 
-    Returns and exchanges are for shipped goods; a refund without return also for a paid order
-    that has not shipped. ``refunded`` counts units refunded outside any request.
+    The order must be paid (and not closed). Returns and exchanges are for goods that shipped:
+    ``shipped`` counts the order's units shipped per SKU, and no more of a SKU can be asked back
+    than shipped. A refund without return is also for goods that did not ship. ``refunded``
+    counts units refunded outside any request, per line position.
     """
     kind_ = _choice(RequestKind, kind, "kind")
     reason_ = _choice(Reason, reason, "reason")
-    allowed = _SHIPPED + ((OrderStatus.PAID,) if kind_ is K.REFUND_ONLY else ())
-    if order.status not in allowed:
+    goods_back = kind_ is not K.REFUND_ONLY
+    if (
+        order.status in _OVER
+        or order.payment_status not in _PAID
+        or (goods_back and order.fulfilment_status not in _GONE)
+    ):
         raise InvalidTransition(
-            f"a {kind_.value} request cannot be made for an order that is {order.status.value}",
+            f"a {kind_.value} request cannot be made for an order that is {order.status}"
+            + (" and has not shipped" if goods_back else ""),
             order_id=order.id,
-            status=order.status.value,
+            status=str(order.status),
         )
     text = v.text(description, "description", max_length=2000, allow_empty=True)
     if isinstance(photos, str | bytes) or not isinstance(photos, Sequence):
@@ -288,6 +322,8 @@ def open_request(
                 line=position,
                 remaining=max(free, 0),
             )
+    if goods_back:
+        _check_shipped(order, wanted, earlier, shipped)
     request = AfterSalesRequest(
         id=id,
         order_id=order.id,

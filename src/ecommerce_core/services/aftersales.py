@@ -29,6 +29,7 @@ from ecommerce_core.services.context import ServiceContext
 from ecommerce_core.services.orders import load_visible_order
 from ecommerce_core.services.refunds import refund_order_lines
 from ecommerce_core.services.retry import retry_on_contention
+from ecommerce_core.services.stock_moves import shipped_quantities
 
 __all__ = ["AfterSalesService"]
 
@@ -77,6 +78,7 @@ class AfterSalesService:
                 photos=photos,
                 earlier=earlier,
                 refunded=self._refunded_outside(uow, order, earlier),
+                shipped=self._shipped(uow, order),
                 at=now,
                 actor_id=principal.id or "",
                 actor_role=principal.role.value,
@@ -287,6 +289,14 @@ class AfterSalesService:
         if order is None:
             raise NotFound("the request's order is gone", order_id=request.order_id)
         return order
+
+    @staticmethod
+    def _shipped(uow: UnitOfWork, order: Order) -> dict[str, int]:
+        """Units of the order shipped per SKU, from the stock ledger (replacements included)."""
+        totals: dict[str, int] = {}
+        for (sku, _), count in shipped_quantities(uow, order.id).items():
+            totals[sku] = totals.get(sku, 0) + count
+        return totals
 
     @staticmethod
     def _refunded_outside(
