@@ -131,31 +131,74 @@ def test_an_exchange_takes_the_replacement_from_stock_and_ships_it(world: World)
     )
     shop.aftersales.receive(world.admin, request.id, warehouse_id="sz")
     before = _on_hand(world, "PX-128-BLK")
-    parcels = len(shop.shipping.shipments(world.admin, order.id))
+    parcels = shop.shipping.shipments(world.admin, order.id)
     exchanged = shop.aftersales.exchange(world.admin, request.id)
     assert exchanged.status is RequestStatus.EXCHANGED and exchanged.shipment_id
     assert _on_hand(world, "PX-128-BLK") == before - 1
-    shipments = shop.shipping.shipments(world.admin, order.id)
-    assert len(shipments) == parcels + 1
-    assert exchanged.shipment_id in {s.id for s in shipments}
+    # the replacement parcel is the request's, never one of the order's own parcels
+    assert shop.shipping.shipments(world.admin, order.id) == parcels
+    with shop.storage.unit_of_work() as uow:
+        (parcel,) = uow.shipments.list_for_order(request.id)
+    assert parcel.id == exchanged.shipment_id
+    assert [(ln.sku, ln.quantity) for ln in parcel.lines] == [("PX-128-BLK", 1)]
     # calling again books nothing more and takes nothing more
     assert shop.aftersales.exchange(world.admin, request.id) == exchanged
     assert _on_hand(world, "PX-128-BLK") == before - 1
     kinds = [
-        (e.kind.value, e.on_hand_delta, e.reserved_delta)
-        for e in shop.inventory.ledger(world.admin, "PX-128-BLK", order_id=order.id)
+        (e.kind.value, e.on_hand_delta, e.reserved_delta, e.order_id)
+        for e in shop.inventory.ledger(world.admin, "PX-128-BLK")
     ]
     # newest first: the replacement ships, was committed, was reserved; the return came back
     assert kinds[:4] == [
-        ("shipment", -1, -1),
-        ("commit", 0, 0),
-        ("reservation", 0, 1),
-        ("return", 1, 0),
+        ("shipment", -1, -1, ""),
+        ("commit", 0, 0, order.id),
+        ("reservation", 0, 1, order.id),
+        ("return", 1, 0, order.id),
     ]
     assert shop.inventory.audit(world.admin) == []
     # an exchange refunds nothing
     (payment,) = shop.payments.list_for_order(world.admin, order.id)
     assert payment.refunds == ()
+    # both phones the customer holds (one of them the replacement) can come back
+    both = shop.aftersales.open(
+        world.customer, order.id, kind="return", lines={"PX-128-BLK": 2}, reason="other"
+    )
+    shop.aftersales.approve(world.admin, both.id)
+    shop.aftersales.receive(world.admin, both.id, warehouse_id="sz")
+    assert _on_hand(world, "PX-128-BLK") == before + 1
+    assert shop.inventory.audit(world.admin) == []
+    refused(
+        world,
+        InvalidInput,
+        "invalid_input",
+        lambda: shop.aftersales.open(
+            world.customer, order.id, kind="return", lines={"PX-128-BLK": 1}, reason="other"
+        ),
+    )
+
+
+def test_only_shipped_units_come_back_and_the_rest_of_the_order_still_ships(world: World) -> None:
+    order = _paid(world)
+    shop = world.shop
+    shop.shipping.ship(world.admin, order.id, {"PX-128-BLK": 2})
+    refused(
+        world,
+        InvalidInput,
+        "invalid_input",
+        lambda: shop.aftersales.open(
+            world.customer, order.id, kind="return", lines={"CABLE-1M": 1}, reason="other"
+        ),
+    )
+    request = shop.aftersales.open(
+        world.customer, order.id, kind="exchange", lines={"PX-128-BLK": 1}, reason="defective"
+    )
+    shop.aftersales.approve(world.admin, request.id)
+    shop.aftersales.receive(world.admin, request.id, warehouse_id="sz")
+    shop.aftersales.exchange(world.admin, request.id)
+    # the replacement did not count as the order's: its cables still ship, and then it is shipped
+    shop.shipping.ship(world.admin, order.id)
+    assert shop.orders.get(world.admin, order.id).fulfilment_status.value == "shipped"
+    assert shop.inventory.audit(world.admin) == []
 
 
 def test_an_exchange_without_stock_is_refused_and_changes_nothing(world: World) -> None:

@@ -219,10 +219,11 @@ class AfterSalesRequest:
 
 
 def units_in_requests(requests: Iterable[AfterSalesRequest], exclude: str = "") -> dict[int, int]:
-    """Units per line position held by requests that are open or were carried out."""
+    """Units per line position held by requests that are open or were refunded. An exchange
+    carried out holds nothing: the customer has the same units again."""
     held: dict[int, int] = {}
     for request in requests:
-        if request.status in _LET_GO or request.id == exclude:
+        if request.status in _LET_GO or request.status is S.EXCHANGED or request.id == exclude:
             continue
         for line in request.lines:
             held[line.line] = held.get(line.line, 0) + line.quantity
@@ -249,12 +250,17 @@ def _check_shipped(
     earlier: Iterable[AfterSalesRequest],
     shipped: Mapping[str, int],
 ) -> None:
-    """No more units of a SKU come back than shipped, counting earlier returns and exchanges."""
+    """No more units of a SKU come back than shipped, counting earlier returns and exchanges
+    (an exchange carried out shipped its units again: they may come back too)."""
     asked: dict[str, int] = {}
+    sent = dict(shipped)
     for request in earlier:
         if request.kind is not K.REFUND_ONLY and request.status not in _LET_GO:
             for line in request.lines:
                 asked[line.sku] = asked.get(line.sku, 0) + line.quantity
+                if request.status is S.EXCHANGED:
+                    sent[line.sku] = sent.get(line.sku, 0) + line.quantity
+    shipped = sent
     for position, count in sorted(wanted.items()):
         sku = order.lines[position].sku
         asked[sku] = asked.get(sku, 0) + count

@@ -11,13 +11,18 @@ from ecommerce_core.domain import events as ev
 from ecommerce_core.domain.aftersales import AfterSalesRequest
 from ecommerce_core.domain.errors import NotFound
 from ecommerce_core.domain.inventory import Reservation, sum_by_sku
-from ecommerce_core.domain.shipping import Shipment
+from ecommerce_core.domain.shipping import Shipment, ShipmentLine
 from ecommerce_core.domain.stock_ledger import MovementKind
 from ecommerce_core.ports.gateways import Carrier, ShipmentRequest
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
 from ecommerce_core.services.orders import reserve_stock
-from ecommerce_core.services.stock_moves import move, post_return
+from ecommerce_core.services.stock_moves import (
+    move,
+    post_return,
+    returned_quantities,
+    shipped_quantities,
+)
 
 __all__ = ["restock_returned", "ship_replacement", "take_replacement"]
 
@@ -30,20 +35,28 @@ def restock_returned(
     uow: UnitOfWork, request: AfterSalesRequest, warehouse_id: str, at: datetime, actor: str
 ) -> list[ev.DomainEvent]:
     """Put the request's units back on hand in ``warehouse_id``, through the stock ledger
-    (``return`` entries referencing the request); no more than the order shipped comes back."""
+    (``return`` entries referencing the request).
+
+    Units of the order's own parcels come back as the order's (no more than it shipped and has
+    not returned yet); units beyond those are replacements an exchange sent, which never
+    counted among the order's shipped units, and come back under the request alone.
+    """
     demand = _demand(request)
+    shipped = shipped_quantities(uow, request.order_id)
+    back = returned_quantities(uow, request.order_id)
+    why = f"{request.kind.value}: {request.reason.value}"
     for sku, quantity in sorted(demand.items()):
-        post_return(
-            uow,
-            sku=sku,
-            warehouse_id=warehouse_id,
-            quantity=quantity,
-            at=at,
-            actor=actor,
-            reference=request.id,
-            order_id=request.order_id,
-            reason=f"{request.kind.value}: {request.reason.value}",
+        own = sum(n for (s, _), n in shipped.items() if s == sku) - sum(
+            n for (s, _), n in back.items() if s == sku
         )
+        ordered = min(quantity, max(own, 0))
+        for count, order_id in ((ordered, request.order_id), (quantity - ordered, "")):
+            if count:
+                post_return(
+                    uow, sku=sku, warehouse_id=warehouse_id, quantity=count, at=at,
+                    actor=actor, reference=request.id, order_id=order_id,
+                    reason=why if order_id else f"{why} (replacement of order {request.order_id})",
+                )  # fmt: skip
     return [
         ev.StockReceived(occurred_at=at, sku=sku, warehouse_id=warehouse_id, quantity=quantity)
         for sku, quantity in sorted(demand.items())
@@ -81,16 +94,20 @@ def take_replacement(
 
 
 def _ship_held(
-    uow: UnitOfWork, hold: Reservation, shipment_id: str, at: datetime, actor: str
-) -> None:
-    """The replacement parcel leaves: its units leave on hand and reserved."""
+    uow: UnitOfWork, hold: Reservation, shipment_id: str, at: datetime, actor: str, rma: str
+) -> list[ShipmentLine]:
+    """The replacement parcel leaves: its units leave on hand and reserved. The entries name
+    no order: the order's shipped units (which its partial shipments count) are its own
+    parcels', and the replacement is the request's."""
     keys = sorted((ln.sku, ln.warehouse_id) for ln in hold.lines)
     count = {(ln.sku, ln.warehouse_id): ln.quantity for ln in hold.lines}
     levels = {lv.key: lv for lv in uow.stock.for_skus({k[0] for k in keys}, for_update=True)}
     move(
         uow, [(levels[k], levels[k].ship(count[k])) for k in keys], MovementKind.SHIPMENT,
-        at=at, actor=actor, reference=shipment_id, order_id=hold.order_id,
+        at=at, actor=actor, reference=shipment_id,
+        reason=f"exchange {rma}: replacement for order {hold.order_id}",
     )  # fmt: skip
+    return [ShipmentLine(sku, warehouse, count[(sku, warehouse)]) for sku, warehouse in keys]
 
 
 def ship_replacement(
@@ -101,7 +118,8 @@ def ship_replacement(
     actor: str,
 ) -> AfterSalesRequest:
     """Book the parcel of an exchange's replacement (outside any transaction), then record it
-    on the order's shipments and on the request."""
+    as a shipment of the request (its ``order_id`` is the request's id, so that it never counts
+    among the order's own parcels) and on the request."""
     with ctx.uow() as uow:
         order = uow.orders.get(request.order_id)
         products = uow.products.get_by_skus(line.sku for line in request.lines)
@@ -135,8 +153,11 @@ def ship_replacement(
         hold = uow.reservations.get(current.replacement_id or "", for_update=True)
         if hold is None:
             raise NotFound("the exchange holds no replacement", request_id=request.id)
-        _ship_held(uow, hold, shipment_id, now, actor)
-        uow.shipments.add(Shipment(shipment_id, order.id, carrier_name, label.tracking_number, now))
+        lines = _ship_held(uow, hold, shipment_id, now, actor, request.id)
+        parcel = Shipment(
+            shipment_id, request.id, carrier_name, label.tracking_number, now, lines=tuple(lines)
+        )
+        uow.shipments.add(parcel)
         uow.aftersales.update(shipped)
         uow.outbox.add(
             [
@@ -146,6 +167,7 @@ def ship_replacement(
                     order_id=order.id,
                     carrier=carrier_name,
                     tracking_number=label.tracking_number,
+                    lines=tuple((ln.sku, ln.warehouse_id, ln.quantity) for ln in lines),
                 )
             ]
         )
