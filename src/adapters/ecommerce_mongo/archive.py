@@ -14,8 +14,8 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from ecommerce_core.archive import parents_first
-from ecommerce_mongo import loyalty as lo
 from ecommerce_mongo import aftersales as a
+from ecommerce_mongo import loyalty as lo
 from ecommerce_mongo import mapping as m
 from ecommerce_mongo import schema as s
 from ecommerce_mongo.mapping import Doc
