@@ -92,3 +92,28 @@ def ecommerce_core_register_order_flow(registry: Registry) -> None:
         ``guard(order, transition)`` returns a reason to refuse, or None. The composed machine is
         validated when the shop opens; an inconsistent one is ``OrderFlowInvalid``.
     """
+
+
+@hookspec
+def ecommerce_core_register_notifiers(registry: Registry) -> None:
+    """Offer notifiers: e-mail, SMS, chat or in-app messages about events (low stock, ...).
+
+    :param registry: call ``registry.add_notifier(name, factory, description=...)`` where
+        ``factory(settings)`` takes the notifier's settings from ``ShopSettings.notifiers`` and
+        returns a :class:`ecommerce_core.ports.notifications.Notifier`. The shop delivers to the
+        notifiers named in ``ShopSettings.notifiers`` (``shop.events.notify``, run by
+        ``ecommerce worker``) every committed event whose name is in the notifier's ``topics``.
+    """
+
+
+@hookspec
+def ecommerce_core_register_allocation(registry: Registry) -> None:
+    """Offer stock allocation strategies: which warehouses give how many units of an order.
+
+    :param registry: call ``registry.add_allocation_strategy(name, strategy, description=...)``
+        where ``strategy(request)`` takes an
+        :class:`ecommerce_core.domain.allocation.AllocationRequest` and returns
+        ``ReservationLine``s. ``ShopSettings.allocation_strategy`` names the one a shop uses
+        (default: the built-in ``regional``). The answer is checked before any stock is held: it
+        must give exactly the demand, from levels with that much available.
+    """

@@ -10,6 +10,7 @@ import attrs
 import pluggy
 
 from ecommerce_core import hookspecs
+from ecommerce_core.domain.allocation import AllocationStrategy, regional_allocation
 from ecommerce_core.domain.errors import (
     InvalidInput,
     OrderFlowInvalid,
@@ -23,13 +24,16 @@ from ecommerce_core.domain.pricing.registry import BenefitCompiler, ConditionCom
 from ecommerce_core.domain.pricing.rules import STAGES
 from ecommerce_core.ports.events import EventPublisher
 from ecommerce_core.ports.gateways import Carrier, PaymentGateway
+from ecommerce_core.ports.notifications import Notifier
 from ecommerce_core.ports.services import PasswordHasher
 from ecommerce_core.ports.storage import Storage
 
 __all__ = [
+    "BUILTIN_ALLOCATION",
     "ENTRY_POINT_GROUP",
     "Offer",
     "Registry",
+    "allocation_strategy",
     "build_registry",
     "get_plugin_manager",
     "order_flow",
@@ -43,6 +47,8 @@ GatewayFactory = Callable[[Mapping[str, Any]], PaymentGateway]
 CarrierFactory = Callable[[Mapping[str, Any]], Carrier]
 HasherFactory = Callable[[], PasswordHasher]
 PublisherFactory = Callable[[str], EventPublisher]
+NotifierFactory = Callable[[Mapping[str, Any]], Notifier]
+BUILTIN_ALLOCATION = "regional"
 
 
 @attrs.frozen
@@ -161,6 +167,22 @@ class Registry:
                 f"{self.current_plugin}: {exc.message}", plugin=self.current_plugin, **exc.details
             ) from exc
 
+    def add_notifier(self, name: str, factory: NotifierFactory, *, description: str = "") -> None:
+        """A notifier: ``factory(settings)`` returns a
+        :class:`~ecommerce_core.ports.notifications.Notifier`."""
+        self._add("notifier", name, factory, description)
+
+    def add_allocation_strategy(
+        self, name: str, strategy: AllocationStrategy, *, description: str = ""
+    ) -> None:
+        """A stock allocation strategy; ``regional`` is the built-in one's name."""
+        if name == BUILTIN_ALLOCATION:
+            raise PluginError(
+                f"{self.current_plugin} offers an allocation strategy named {name!r}, "
+                "the built-in one's name"
+            )
+        self._add("allocation_strategy", name, strategy, description)
+
     def names(self, kind: str) -> list[str]:
         return sorted(o.name for o in self.offers if o.kind == kind)
 
@@ -205,6 +227,8 @@ _REGISTRATION_HOOKS = (
     "ecommerce_core_register_publishers",
     "ecommerce_core_register_pricing_rules",
     "ecommerce_core_register_order_flow",
+    "ecommerce_core_register_notifiers",
+    "ecommerce_core_register_allocation",
 )
 
 
@@ -235,6 +259,14 @@ def order_flow(registry: Registry) -> OrderFlow:
         finish, a transition out of a terminal state, an unknown state).
     """
     return registry.order_flow_builder.build()
+
+
+def allocation_strategy(registry: Registry, name: str) -> AllocationStrategy:
+    """The strategy named ``name``: the built-in ``regional`` or one a plugin offers."""
+    if name == BUILTIN_ALLOCATION:
+        return regional_allocation
+    strategy: AllocationStrategy = registry.get("allocation_strategy", name).factory
+    return strategy
 
 
 def build_registry(pm: pluggy.PluginManager) -> Registry:

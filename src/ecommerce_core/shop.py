@@ -12,6 +12,7 @@ from ecommerce_core.domain.errors import UnknownBackend
 from ecommerce_core.domain.pricing import PricingEngine
 from ecommerce_core.plugins import (
     Registry,
+    allocation_strategy,
     build_registry,
     get_plugin_manager,
     order_flow,
@@ -99,6 +100,7 @@ class Shop:
         flow = order_flow(registry)  # refused before any storage is opened
         storage_offer = registry.get("storage", _scheme(url))
         hasher = registry.get("password_hasher", settings.password_hasher).factory()
+        allocation = allocation_strategy(registry, settings.allocation_strategy)
         storage: Storage = storage_offer.factory(url, dict(settings.storage_options))
         try:
             if migrate:
@@ -116,6 +118,8 @@ class Shop:
             gateway_factories={o.name: o.factory for o in registry.offers if o.kind == "gateway"},
             carrier_factories={o.name: o.factory for o in registry.offers if o.kind == "carrier"},
             order_flow=flow,
+            allocation=allocation,
+            notifier_factories={o.name: o.factory for o in registry.offers if o.kind == "notifier"},
         )
         return cls(storage, ctx, registry)
 

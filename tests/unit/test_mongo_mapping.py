@@ -960,3 +960,15 @@ def test_without_transactions_nothing_pretends_to_roll_back(
     tx.write(_failing(0))
     tx.rollback()
     assert "what it wrote stays" in caplog.text
+
+
+def test_stock_settings_and_warehouse_regions_round_trip_and_old_documents_still_read() -> None:
+    level = StockLevel("A-1", "sz", 5, 2, safety_stock=1, low_stock_threshold=3)
+    assert m.stock_from_doc(_through_bson(m.stock_to_doc(level))) == level
+    old = {"sku": "A-1", "warehouse_id": "sz", "on_hand": 5, "reserved": 2}
+    assert m.stock_from_doc(old) == StockLevel("A-1", "sz", 5, 2)
+    assert m.stock_to_doc(StockLevel("A-1", "sz", 5, 2)) == old
+    warehouse = Warehouse("sz", "Shenzhen", 1, ["CN-GD", "cn"])
+    assert warehouse.regions == ("CN", "CN-GD")
+    assert m.warehouse_from_doc(_through_bson(m.warehouse_to_doc(warehouse))) == warehouse
+    assert m.warehouse_from_doc({"_id": "bj", "name": "Beijing", "priority": 2}).regions == ()

@@ -87,8 +87,9 @@ def worker(
     interval: Annotated[float, typer.Option(help="Seconds between sweeps.")] = 30.0,
     max_seconds: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
 ) -> None:
-    """Cancel unpaid orders whose stock hold expired, giving the stock back, and complete orders
-    delivered long enough ago (both idempotent)."""
+    """Cancel unpaid orders whose stock hold expired, giving the stock back, complete orders
+    delivered long enough ago (both idempotent), and deliver events to the configured notifiers
+    (low-stock alerts)."""
     started = time.monotonic()
     with errors.reported(), Shop.open(url) as shop:
         while True:
@@ -96,6 +97,8 @@ def worker(
             typer.echo(f"{len(cancelled)} unpaid orders cancelled")
             completed = shop.orders.complete_delivered(Principal.system(), limit=1000)
             typer.echo(f"{len(completed)} delivered orders completed")
+            for name, count in shop.events.notify(Principal.system()).items():
+                typer.echo(f"{count} notifications delivered to {name}")
             if once or (max_seconds is not None and time.monotonic() - started >= max_seconds):
                 break
             time.sleep(max(0.05, interval))

@@ -9,6 +9,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+import attrs
+
 from ecommerce_core.archive import parents_first
 from ecommerce_core.domain.cart import Cart
 from ecommerce_core.domain.catalog import Category, Product
@@ -172,6 +174,9 @@ class _Warehouses(_Repo):
     def add(self, warehouse: Warehouse) -> None:
         self._insert(warehouse.id, warehouse, "warehouse")
 
+    def update(self, warehouse: Warehouse) -> None:
+        self._replace(warehouse.id, warehouse, "warehouse")
+
     def list(self) -> list[Warehouse]:
         return list(self.rows.values())
 
@@ -188,7 +193,22 @@ class _Stock(_Repo):
 
     def save(self, levels: Sequence[StockLevel]) -> None:
         for level in levels:
-            self.rows[level.key] = level
+            stored = self.rows.get(level.key)
+            # as every backend: the counts are saved, the settings only with a new level
+            self.rows[level.key] = (
+                level
+                if stored is None
+                else attrs.evolve(stored, on_hand=level.on_hand, reserved=level.reserved)
+            )
+
+    def configure(self, levels: Sequence[StockLevel]) -> None:
+        for level in levels:
+            stored = self.rows.get(level.key)
+            self.rows[level.key] = (
+                level
+                if stored is None
+                else stored.configured(level.safety_stock, level.low_stock_threshold)
+            )
 
     def list(self) -> list[StockLevel]:
         return sorted(self.rows.values(), key=lambda x: x.key)

@@ -207,22 +207,32 @@ def cart_from_doc(d: Mapping[str, Any]) -> Cart:
 
 # -- inventory -------------------------------------------------------------------------------
 def warehouse_to_doc(w: Warehouse) -> Doc:
-    return {"_id": w.id, "name": w.name, "priority": w.priority}
+    doc: Doc = {"_id": w.id, "name": w.name, "priority": w.priority}
+    if w.regions:  # absent: everywhere (as documents written before regions existed)
+        doc["regions"] = list(w.regions)
+    return doc
 
 
 def warehouse_from_doc(d: Mapping[str, Any]) -> Warehouse:
     with f.guard("warehouse", d.get("_id")):
-        w = Warehouse(f.text(d, "_id"), f.text(d, "name"), f.whole(d, "priority"))
+        regions = f.text_list(d, "regions") if "regions" in d else []
+        w = Warehouse(f.text(d, "_id"), f.text(d, "name"), f.whole(d, "priority"), regions)
     return f.canonical("warehouse", d, w, warehouse_to_doc)
 
 
 def stock_to_doc(s: StockLevel) -> Doc:
-    return {
+    doc: Doc = {
         "sku": s.sku,
         "warehouse_id": s.warehouse_id,
         "on_hand": s.on_hand,
         "reserved": s.reserved,
     }
+    # settings are written only when set, so documents from before they existed stay canonical
+    if s.safety_stock:
+        doc["safety_stock"] = s.safety_stock
+    if s.low_stock_threshold is not None:
+        doc["low_stock_threshold"] = s.low_stock_threshold
+    return doc
 
 
 def stock_from_doc(d: Mapping[str, Any]) -> StockLevel:
@@ -232,6 +242,8 @@ def stock_from_doc(d: Mapping[str, Any]) -> StockLevel:
             f.text(d, "warehouse_id"),
             f.whole(d, "on_hand"),
             f.whole(d, "reserved"),
+            f.whole(d, "safety_stock") if "safety_stock" in d else 0,
+            f.opt_whole(d, "low_stock_threshold") if "low_stock_threshold" in d else None,
         )
     return f.canonical("stock level", d, s, stock_to_doc)
 

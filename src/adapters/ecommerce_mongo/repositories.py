@@ -193,6 +193,9 @@ class MongoWarehouses(_Repo):
     def list(self) -> list[Warehouse]:
         return [m.warehouse_from_doc(d) for d in self._all({}, BY_ID)]
 
+    def update(self, warehouse: Warehouse) -> None:
+        self._replace(m.warehouse_to_doc(warehouse), "warehouse")
+
 
 class MongoStock(_Repo):
     """Stock levels, changed only by guarded atomic updates.
@@ -263,6 +266,23 @@ class MongoStock(_Repo):
                 sku=key["sku"],
                 warehouse_id=key["warehouse_id"],
             )
+
+    def configure(self, levels: Sequence[StockLevel]) -> None:
+        for level in sorted(levels, key=lambda lv: lv.key):
+            key = {"sku": level.sku, "warehouse_id": level.warehouse_id}
+            settings: Doc = {"safety_stock": level.safety_stock}
+            unset: Doc = {}
+            if level.low_stock_threshold is None:
+                unset["low_stock_threshold"] = ""
+            else:
+                settings["low_stock_threshold"] = level.low_stock_threshold
+            update: Doc = {
+                "$set": settings,
+                "$setOnInsert": {"on_hand": level.on_hand, "reserved": level.reserved},
+            }
+            if unset:
+                update["$unset"] = unset
+            self._tx.write(self._col.update_one, key, update, upsert=True)
 
     def list(self) -> list[StockLevel]:
         return self._remember(self._all({}, _STOCK_ORDER))

@@ -153,14 +153,36 @@ def cart_from_rows(row: Row, line_rows: Iterable[Row]) -> Cart:
 # -- inventory -------------------------------------------------------------------------------
 def warehouse_from_row(row: Row) -> Warehouse:
     with _guard("warehouse", row["id"]):
-        return Warehouse(row["id"], row["name"], int(row["priority"]))
+        regions = tuple(code for code in (row["regions"] or "").split(",") if code)
+        return Warehouse(row["id"], row["name"], int(row["priority"]), regions)
+
+
+def warehouse_to_row(w: Warehouse) -> dict[str, Any]:
+    return {"id": w.id, "name": w.name, "priority": w.priority, "regions": ",".join(w.regions)}
 
 
 def stock_from_row(row: Row) -> StockLevel:
     with _guard("stock level", (row["sku"], row["warehouse_id"])):
+        threshold = row["low_stock_threshold"]
         return StockLevel(
-            row["sku"], row["warehouse_id"], int(row["on_hand"]), int(row["reserved"])
+            row["sku"],
+            row["warehouse_id"],
+            int(row["on_hand"]),
+            int(row["reserved"]),
+            int(row["safety_stock"]),
+            None if threshold is None else int(threshold),
         )
+
+
+def stock_to_row(lv: StockLevel) -> dict[str, Any]:
+    return {
+        "sku": lv.sku,
+        "warehouse_id": lv.warehouse_id,
+        "on_hand": lv.on_hand,
+        "reserved": lv.reserved,
+        "safety_stock": lv.safety_stock,
+        "low_stock_threshold": lv.low_stock_threshold,
+    }
 
 
 def ledger_entry_from_row(row: Row) -> LedgerEntry:

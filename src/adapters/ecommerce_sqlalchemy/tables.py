@@ -102,6 +102,8 @@ warehouses = sa.Table(
     _id("id", primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("priority", sa.Integer, nullable=False),
+    # the ISO 3166 codes it ships to, comma-separated; empty: everywhere
+    sa.Column("regions", sa.String(500), nullable=False, server_default=""),
 )
 
 stock_levels = sa.Table(
@@ -111,8 +113,11 @@ stock_levels = sa.Table(
     _id("warehouse_id", sa.ForeignKey("ec_warehouses.id"), primary_key=True),
     sa.Column("on_hand", sa.Integer, nullable=False),
     sa.Column("reserved", sa.Integer, nullable=False),
+    sa.Column("safety_stock", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("low_stock_threshold", sa.Integer, nullable=True),
     sa.CheckConstraint("reserved >= 0", name="reserved_not_negative"),
     sa.CheckConstraint("reserved <= on_hand", name="not_over_reserved"),
+    sa.CheckConstraint("safety_stock >= 0", name="safety_not_negative"),
 )
 
 # the append-only stock ledger: every level is the sum of its entries (docs/inventory.md)

@@ -6,6 +6,7 @@ or none. INV-3: quantities are summed per SKU before the check.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -26,16 +27,56 @@ __all__ = [
 ]
 
 
+_REGION = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+
+
+def _regions(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise InvalidInput("regions is a list of region codes", field="regions")
+    codes = []
+    for raw in value:
+        code = raw.strip().upper() if isinstance(raw, str) else ""
+        if not _REGION.fullmatch(code):
+            raise InvalidInput(
+                "a region is an ISO 3166 country (CN) or subdivision (CN-GD) code",
+                field="regions",
+                value=str(raw)[:20],
+            )
+        codes.append(code)
+    return tuple(sorted(set(codes)))
+
+
 @attrs.frozen
 class Warehouse:
+    """A place stock is kept and parcels leave from.
+
+    :param priority: lower is preferred when several warehouses could serve an order.
+    :param regions: where it ships to: ISO 3166 country (``CN``) or subdivision (``CN-GD``) codes;
+        empty: everywhere.
+    """
+
     id: str = attrs.field(converter=v.identifier)
     name: str = attrs.field(converter=v.name)
     priority: int = 100
+    regions: tuple[str, ...] = attrs.field(default=(), converter=_regions)
+
+    def reach(self, country: str | None, region: str = "") -> int | None:
+        """How closely it serves a destination: 0 its subdivision, 1 its country, 2 everywhere
+        (no regions, or no destination given); None when it does not ship there."""
+        if not self.regions or not country:
+            return 2
+        country = country.upper()
+        sub = region.strip().upper()
+        if sub and not sub.startswith(country + "-"):
+            sub = f"{country}-{sub}"
+        if sub and sub in self.regions:
+            return 0
+        return 1 if country in self.regions else None
 
 
 @attrs.frozen
 class StockLevel:
-    """Units of one SKU in one warehouse. ``available = on_hand - reserved``.
+    """Units of one SKU in one warehouse. ``available = on_hand - reserved - safety_stock``.
 
     ``reserved`` counts every unit promised to an order and still in the warehouse: held for an
     unpaid order, or committed to a paid one and not yet shipped (INV-1: both together never
@@ -46,8 +87,20 @@ class StockLevel:
     warehouse_id: str = attrs.field(converter=v.identifier)
     on_hand: int = 0
     reserved: int = 0
+    #: units never offered to orders (kept back for damage, display, a margin of error)
+    safety_stock: int = 0
+    #: available at or below this raises a ``stock.low`` event (once per crossing); None: never
+    low_stock_threshold: int | None = None
 
     def __attrs_post_init__(self) -> None:
+        if self.safety_stock < 0 or (
+            self.low_stock_threshold is not None and self.low_stock_threshold < 0
+        ):
+            raise CorruptData(
+                f"stock settings of {self.sku} in {self.warehouse_id} are negative",
+                sku=self.sku,
+                warehouse_id=self.warehouse_id,
+            )
         if not 0 <= self.reserved <= self.on_hand:
             raise CorruptData(
                 f"stock of {self.sku} in {self.warehouse_id} is inconsistent "
@@ -62,7 +115,24 @@ class StockLevel:
 
     @property
     def available(self) -> int:
-        return self.on_hand - self.reserved
+        """What a new order can take: on hand less what is promised and the safety stock."""
+        return max(0, self.on_hand - self.reserved - self.safety_stock)
+
+    def configured(self, safety_stock: int, low_stock_threshold: int | None) -> StockLevel:
+        return attrs.evolve(
+            self,
+            safety_stock=v.non_negative(safety_stock, "safety_stock"),
+            low_stock_threshold=None
+            if low_stock_threshold is None
+            else v.non_negative(low_stock_threshold, "low_stock_threshold"),
+        )
+
+    def fell_low(self, before: StockLevel | None) -> bool:
+        """This level's available crossed its low-stock threshold downwards since ``before``."""
+        threshold = self.low_stock_threshold
+        if threshold is None or self.available > threshold:
+            return False
+        return (before.available if before is not None else 0) > threshold
 
     def received(self, quantity: int) -> StockLevel:
         return attrs.evolve(self, on_hand=self.on_hand + v.quantity(quantity, "quantity"))
@@ -90,7 +160,7 @@ class StockLevel:
 
     def adjusted(self, delta: int) -> StockLevel:
         """On hand changed by ``delta`` (a count, a write-off, a transfer), never below what is
-        promised to orders nor below zero."""
+        promised to orders nor below zero (the safety stock may be used)."""
         if self.on_hand + delta < self.reserved:
             raise OutOfStock(
                 f"{self.sku} in {self.warehouse_id} has {self.on_hand} on hand, "
@@ -169,47 +239,10 @@ def plan_reservation(
 ) -> list[ReservationLine]:
     """Which warehouse gives how many units of each SKU, or :class:`OutOfStock` for all that lack.
 
-    One warehouse that can serve the whole order is preferred (no split parcels), by priority then id;
-    otherwise each SKU is taken from warehouses in that order.
+    The built-in allocation with no destination: one warehouse that can serve the whole order is
+    preferred (no split parcels), by priority then id; otherwise each SKU is taken from
+    warehouses in that order. See :mod:`ecommerce_core.domain.allocation`.
     """
-    by_sku: dict[str, list[StockLevel]] = {}
-    for level in levels:
-        by_sku.setdefault(level.sku, []).append(level)
+    from ecommerce_core.domain.allocation import AllocationRequest, regional_allocation
 
-    def rank(level: StockLevel) -> tuple[int, str]:
-        warehouse = warehouses.get(level.warehouse_id)
-        return (warehouse.priority if warehouse else 1_000_000, level.warehouse_id)
-
-    missing = {
-        sku: need
-        for sku, need in demand.items()
-        if sum(lv.available for lv in by_sku.get(sku, [])) < need
-    }
-    if missing:
-        skus = sorted(missing)
-        raise OutOfStock(
-            f"not enough stock of {', '.join(skus)}",
-            skus=skus,
-        )
-    candidates = sorted({lv.warehouse_id for lvs in by_sku.values() for lv in lvs})
-    whole = [
-        wid
-        for wid in candidates
-        if all(
-            any(lv.warehouse_id == wid and lv.available >= need for lv in by_sku.get(sku, []))
-            for sku, need in demand.items()
-        )
-    ]
-    if whole:
-        best = min(whole, key=lambda wid: rank(StockLevel("X", wid)))
-        return [ReservationLine(sku, best, need) for sku, need in sorted(demand.items())]
-    plan: list[ReservationLine] = []
-    for sku, need in sorted(demand.items()):
-        for level in sorted(by_sku[sku], key=rank):
-            take = min(need, level.available)
-            if take > 0:
-                plan.append(ReservationLine(sku, level.warehouse_id, take))
-                need -= take
-            if need == 0:
-                break
-    return plan
+    return regional_allocation(AllocationRequest(demand, tuple(levels), warehouses))

@@ -112,6 +112,9 @@ class CartRepository(Protocol):
 class WarehouseRepository(Protocol):
     def add(self, warehouse: Warehouse) -> None: ...
 
+    def update(self, warehouse: Warehouse) -> None:
+        """Replace its name, priority and regions. :raises NotFound: no such warehouse."""
+
     def list(self) -> list[Warehouse]: ...
 
 
@@ -122,7 +125,12 @@ class StockRepository(Protocol):
         """Every level of these SKUs, sorted by (sku, warehouse); locked in that order if asked."""
 
     def save(self, levels: Sequence[StockLevel]) -> None:
-        """Insert or update levels (the database refuses reserved > on hand or a negative count)."""
+        """Insert levels, or update their counts (the database refuses reserved > on hand or a
+        negative count). Settings are written only for a level inserted here."""
+
+    def configure(self, levels: Sequence[StockLevel]) -> None:
+        """Write the settings (safety stock, low-stock threshold) of these levels, inserting a
+        level that does not exist yet with its counts; the counts of existing levels are kept."""
 
     def list(self) -> list[StockLevel]: ...
 

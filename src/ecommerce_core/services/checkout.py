@@ -214,6 +214,9 @@ class CheckoutService:
                     now,
                     self._ctx.settings.reservation_ttl,
                     actor=customer_id,
+                    destination=address,
+                    strategy=self._ctx.allocation,
+                    strategy_name=self._ctx.settings.allocation_strategy,
                 )
                 taken = take_uses(
                     uow,

@@ -8,12 +8,14 @@ from typing import Any, TypeVar
 
 import attrs
 
+from ecommerce_core.domain.allocation import AllocationStrategy, regional_allocation
 from ecommerce_core.domain.catalog import Product, ancestors_of
 from ecommerce_core.domain.errors import EcommerceError, PluginError, UnknownBackend
 from ecommerce_core.domain.money import exponent_of
 from ecommerce_core.domain.order_flow import DEFAULT_FLOW, OrderFlow
 from ecommerce_core.domain.pricing import PriceableItem, PricingEngine, PricingPolicy
 from ecommerce_core.ports.gateways import Carrier, PaymentGateway
+from ecommerce_core.ports.notifications import Notifier
 from ecommerce_core.ports.services import Clock, IdGenerator, PasswordHasher
 from ecommerce_core.ports.storage import Storage, UnitOfWork
 
@@ -43,6 +45,10 @@ class ShopSettings:
     gateways: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict, repr=False)
     carriers: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict, repr=False)
     storage_options: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+    #: the notifiers to deliver events to, by name, with each one's settings (docs/inventory.md)
+    notifiers: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict, repr=False)
+    #: which warehouses give an order's stock: the built-in ``regional`` or a plugin's strategy
+    allocation_strategy: str = "regional"
     #: price lists, tax rates, the shipping fee table, points and the coupon limit
     pricing: PricingPolicy = attrs.field(factory=PricingPolicy)
 
@@ -59,7 +65,12 @@ class ServiceContext:
     carrier_factories: Mapping[str, Callable[[Mapping[str, Any]], Carrier]]
     #: the order state machine: the built-in table plus what plugins declared, validated
     order_flow: OrderFlow = DEFAULT_FLOW
+    allocation: AllocationStrategy = regional_allocation
+    notifier_factories: Mapping[str, Callable[[Mapping[str, Any]], Notifier]] = attrs.field(
+        factory=dict
+    )
     _gateways: dict[str, PaymentGateway] = attrs.field(factory=dict)
+    _notifiers: dict[str, Notifier] = attrs.field(factory=dict)
     _carriers: dict[str, Carrier] = attrs.field(factory=dict)
 
     def uow(self) -> UnitOfWork:
@@ -73,6 +84,15 @@ class ServiceContext:
                 "payment gateway", name, self.gateway_factories[name], self.settings.gateways
             )
         return self._gateways[name]
+
+    def notifier(self, name: str) -> Notifier:
+        if name not in self._notifiers:
+            if name not in self.notifier_factories:
+                raise UnknownBackend(f"no notifier named {name!r} is installed", name=name)
+            self._notifiers[name] = _build(
+                "notifier", name, self.notifier_factories[name], self.settings.notifiers
+            )
+        return self._notifiers[name]
 
     def carrier(self, name: str) -> Carrier:
         if name not in self._carriers:

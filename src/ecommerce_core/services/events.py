@@ -8,13 +8,14 @@ they are published again next time. Consumers deduplicate on ``OutboxMessage.id`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from ecommerce_core.domain import validation as v
 from ecommerce_core.domain.errors import InvalidInput
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.events import EventPublisher, OutboxMessage
+from ecommerce_core.ports.notifications import Notifier
 from ecommerce_core.services.context import ServiceContext
 
 __all__ = ["EventService", "IdempotentConsumer"]
@@ -56,6 +57,22 @@ class EventService:
             total += sent
         return total
 
+    def notify(self, principal: Principal, *, limit: int = 100) -> dict[str, int]:
+        """Deliver to each notifier of ``ShopSettings.notifiers`` the committed events it has not
+        had yet and asks for (its ``topics``): the number delivered per notifier.
+
+        Each notifier is a consumer of its own (``notifier.<name>``): an event reaches it once
+        while ``notify`` succeeds, and again if it raised (at least once).
+        """
+        require(principal, Permission.EVENTS_RELAY)
+        delivered: dict[str, int] = {}
+        for name in sorted(self._ctx.settings.notifiers):
+            sink = _NotifierSink(self._ctx.notifier(name))
+            while self.relay(principal, consumer=f"notifier.{name}", publisher=sink, limit=limit):
+                pass
+            delivered[name] = sink.count
+        return delivered
+
     def pending(self, principal: Principal, *, consumer: str, limit: int = 100) -> list[int]:
         """Ids of the events ``consumer`` has not received yet (oldest first)."""
         require(principal, Permission.EVENTS_RELAY)
@@ -89,6 +106,23 @@ class EventService:
     def consumer(self, name: str, handler: Callable[[OutboxMessage], None]) -> IdempotentConsumer:
         """Wrap ``handler`` so that a message seen twice is handled once (this shop's storage)."""
         return IdempotentConsumer(self._ctx, v.identifier(name, "consumer"), handler)
+
+
+class _NotifierSink:
+    """The relay's publisher for one notifier: the messages of its topics, one by one."""
+
+    def __init__(self, notifier: Notifier) -> None:
+        self._notifier = notifier
+        self.count = 0
+
+    def publish(self, messages: Sequence[OutboxMessage]) -> None:
+        for message in messages:
+            if message.name in self._notifier.topics:
+                self._notifier.notify(message)
+                self.count += 1
+
+    def close(self) -> None:
+        return None
 
 
 class IdempotentConsumer:

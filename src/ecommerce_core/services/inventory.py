@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ecommerce_core.domain import events as ev
 from ecommerce_core.domain import validation as v
 from ecommerce_core.domain.errors import AlreadyExists, NotFound, UnknownSku
@@ -25,16 +27,81 @@ class InventoryService:
         self._ctx = ctx
 
     def add_warehouse(
-        self, principal: Principal, *, id: str, name: str, priority: int = 100
+        self,
+        principal: Principal,
+        *,
+        id: str,
+        name: str,
+        priority: int = 100,
+        regions: Sequence[str] = (),
     ) -> Warehouse:
+        """A new warehouse. Lower ``priority`` is preferred; ``regions`` are the ISO 3166
+        country (``CN``) or subdivision (``CN-GD``) codes it ships to (empty: everywhere)."""
         require(principal, Permission.INVENTORY_WRITE)
-        warehouse = Warehouse(id, name, v.non_negative(priority, "priority"))
+        warehouse = Warehouse(id, name, v.non_negative(priority, "priority"), regions)
         with self._ctx.uow() as uow:
             if any(w.id == warehouse.id for w in uow.warehouses.list()):
                 raise AlreadyExists("a warehouse with that id exists", id=warehouse.id)
             uow.warehouses.add(warehouse)
             uow.commit()
         return warehouse
+
+    def update_warehouse(
+        self,
+        principal: Principal,
+        warehouse_id: str,
+        *,
+        name: str | None = None,
+        priority: int | None = None,
+        regions: Sequence[str] | None = None,
+    ) -> Warehouse:
+        """Change a warehouse's name, priority or regions (what is not given stays)."""
+        require(principal, Permission.INVENTORY_WRITE)
+        with self._ctx.uow() as uow:
+            found = {w.id: w for w in uow.warehouses.list()}.get(warehouse_id)
+            if found is None:
+                raise NotFound("no such warehouse", warehouse_id=str(warehouse_id)[:64])
+            changed = Warehouse(
+                found.id,
+                found.name if name is None else name,
+                found.priority if priority is None else v.non_negative(priority, "priority"),
+                found.regions if regions is None else regions,
+            )
+            uow.warehouses.update(changed)
+            uow.commit()
+        return changed
+
+    @retry_on_contention
+    def configure_stock(
+        self,
+        principal: Principal,
+        *,
+        sku: str,
+        warehouse_id: str | None = None,
+        safety_stock: int = 0,
+        low_stock_threshold: int | None = None,
+    ) -> list[StockLevel]:
+        """Set a SKU's safety stock (units never offered to orders) and low-stock threshold
+        (available at or below it raises ``stock.low``, once per crossing), in one warehouse or
+        (``warehouse_id`` None) in every warehouse there is now."""
+        require(principal, Permission.INVENTORY_WRITE)
+        code = v.sku(sku)
+        with self._ctx.uow() as uow:
+            if uow.products.get_by_sku(code) is None:
+                raise UnknownSku(f"no product has the SKU {code}", sku=code)
+            known = sorted(w.id for w in uow.warehouses.list())
+            if warehouse_id is not None and warehouse_id not in known:
+                raise NotFound("no such warehouse", warehouse_id=str(warehouse_id)[:64])
+            current = {lv.warehouse_id: lv for lv in uow.stock.for_skus([code], for_update=True)}
+            levels = [
+                current.get(wid, StockLevel(code, wid)).configured(
+                    safety_stock, low_stock_threshold
+                )
+                for wid in (known if warehouse_id is None else [warehouse_id])
+            ]
+            uow.stock.configure(levels)
+            uow.commit()
+        return levels
 
     def list_warehouses(self, principal: Principal) -> list[Warehouse]:
         require(principal, Permission.INVENTORY_READ)

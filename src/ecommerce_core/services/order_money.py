@@ -9,6 +9,7 @@ from ecommerce_core.domain.orders import OrderAction, PaymentState
 from ecommerce_core.domain.payments import Payment, RefundStatus
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
+from ecommerce_core.services.orders import release_reservation
 
 __all__ = ["order_refund_action", "record_refund_on_order"]
 
@@ -46,3 +47,7 @@ def record_refund_on_order(
     )
     uow.orders.update(moved)
     uow.outbox.add(events)
+    if action is OrderAction.REFUND:
+        # all the money went back, so nothing more ships: what the order still holds in the
+        # warehouse is sellable again (docs/inventory.md)
+        release_reservation(uow, order, at, actor=actor)

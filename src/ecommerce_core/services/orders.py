@@ -10,17 +10,23 @@ import attrs
 
 from ecommerce_core.domain import events as ev
 from ecommerce_core.domain import validation as v
+from ecommerce_core.domain.allocation import (
+    AllocationRequest,
+    AllocationStrategy,
+    checked_plan,
+    regional_allocation,
+)
 from ecommerce_core.domain.errors import InvalidInput, InvalidTransition, NotFound
 from ecommerce_core.domain.inventory import (
     Reservation,
     ReservationStatus,
     StockLevel,
     Warehouse,
-    plan_reservation,
     sum_by_sku,
 )
 from ecommerce_core.domain.order_flow import OrderFlow
 from ecommerce_core.domain.orders import (
+    Address,
     Order,
     OrderAction,
     OrderStatus,
@@ -119,13 +125,24 @@ def reserve_stock(
     ttl: timedelta,
     *,
     actor: str = "system",
+    destination: Address | None = None,
+    strategy: AllocationStrategy = regional_allocation,
+    strategy_name: str = "regional",
 ) -> tuple[Reservation, ev.StockReserved]:
-    """Hold ``demand`` (summed per SKU) from ``levels``, already locked by the caller.
+    """Hold ``demand`` (summed per SKU) from ``levels``, already locked by the caller, from the
+    warehouses ``strategy`` picks for ``destination`` (its plan is checked first).
 
     All lines or none: :class:`OutOfStock` before anything is written. The caller stores the
     returned event, so that it can keep its own order of events in the outbox.
     """
-    plan = plan_reservation(demand, levels, warehouses)
+    request = AllocationRequest(
+        demand,
+        levels,
+        warehouses,
+        destination.country if destination else None,
+        destination.region if destination else "",
+    )
+    plan = checked_plan(request, strategy(request), strategy_name)
     by_key = {lv.key: lv for lv in levels}
     changes = [
         (by_key[(p.sku, p.warehouse_id)], by_key[(p.sku, p.warehouse_id)].reserve(p.quantity))
@@ -174,6 +191,9 @@ def hold_for_payment(
         now,
         ctx.settings.reservation_ttl,
         actor=actor,
+        destination=order.shipping_address,
+        strategy=ctx.allocation,
+        strategy_name=ctx.settings.allocation_strategy,
     )
     uow.outbox.add([reserved])
     renewed = attrs.evolve(order, reservation_id=fresh.id)

@@ -115,7 +115,7 @@ def _applied(uow: UnitOfWork, customer_id: str, codes: Sequence[str]) -> list[Ap
 def _stock(uow: UnitOfWork, skus: Iterable[str]) -> dict[str, int]:
     available: dict[str, int] = {}
     for level in uow.stock.for_skus(sorted(set(skus))):
-        available[level.sku] = available.get(level.sku, 0) + level.on_hand - level.reserved
+        available[level.sku] = available.get(level.sku, 0) + level.available
     return available
 
 

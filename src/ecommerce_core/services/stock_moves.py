@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from ecommerce_core.domain import events as ev
 from ecommerce_core.domain import validation as v
 from ecommerce_core.domain.errors import InvalidInput, InvalidTransition, NotFound
 from ecommerce_core.domain.inventory import Reservation, ReservationStatus, StockLevel
@@ -41,7 +42,8 @@ def move(
     order_id: str = "",
 ) -> list[LedgerEntry]:
     """Save each ``(before, after)`` level and append the entry explaining it (one per level,
-    even when nothing changed: a commit is recorded with zero deltas)."""
+    even when nothing changed: a commit is recorded with zero deltas). A level whose available
+    units fall to or below its low-stock threshold raises ``stock.low`` (once per crossing)."""
     if not changes:
         return []
     entries = [
@@ -59,6 +61,19 @@ def move(
     ]
     uow.stock.save([after for before, after in changes if before != after])
     uow.stock_ledger.add(entries)
+    low = [
+        ev.StockLow(
+            occurred_at=at,
+            sku=after.sku,
+            warehouse_id=after.warehouse_id,
+            available=after.available,
+            threshold=after.low_stock_threshold,
+        )
+        for before, after in changes
+        if after.low_stock_threshold is not None and after.fell_low(before)
+    ]
+    if low:
+        uow.outbox.add(low)
     return entries
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ecommerce_core.domain.errors import NotFound
 from ecommerce_core.domain.inventory import Reservation, StockLevel, Warehouse
 from ecommerce_sqlalchemy import mapping as m
 from ecommerce_sqlalchemy import tables as t
@@ -27,12 +28,22 @@ _WAREHOUSE_INSERT = sa.insert(t.warehouses)
 _WAREHOUSES = sa.select(t.warehouses).order_by(t.warehouses.c.id)
 
 
+_WAREHOUSE_UPDATE = (
+    sa.update(t.warehouses)
+    .where(t.warehouses.c.id == _param("key"))
+    .values(name=_param("name"), priority=_param("priority"), regions=_param("regions"))
+)
+
+
 class SqlWarehouses(_Repo):
     def add(self, warehouse: Warehouse) -> None:
-        self._c.execute(
-            _WAREHOUSE_INSERT,
-            {"id": warehouse.id, "name": warehouse.name, "priority": warehouse.priority},
-        )
+        self._c.execute(_WAREHOUSE_INSERT, m.warehouse_to_row(warehouse))
+
+    def update(self, warehouse: Warehouse) -> None:
+        row = m.warehouse_to_row(warehouse)
+        row["key"] = row.pop("id")
+        if self._c.execute(_WAREHOUSE_UPDATE, row).rowcount != 1:
+            raise NotFound("no such warehouse", id=warehouse.id)
 
     def list(self) -> list[Warehouse]:
         return [m.warehouse_from_row(r) for r in self._c.execute(_WAREHOUSES).mappings()]
@@ -47,6 +58,11 @@ _STOCK_ALL = sa.select(_S).order_by(_S.c.sku, _S.c.warehouse_id)
 _STOCK_INSERT = sa.insert(_S)
 _STOCK_KEYS = sa.select(_S.c.sku, _S.c.warehouse_id).where(_S.c.sku.in_(_many("skus")))
 _STOCK_BATCH = 32  # levels per UPDATE statement
+_STOCK_CONFIGURE = (
+    sa.update(_S)
+    .where(_S.c.sku == _param("s"), _S.c.warehouse_id == _param("w"))
+    .values(safety_stock=_param("safety"), low_stock_threshold=_param("low"))
+)
 _stock_updates: dict[int, sa.Update] = {}
 
 
@@ -105,18 +121,24 @@ class SqlStock(_Repo):
             (r[0], r[1])
             for r in self._c.execute(_STOCK_KEYS, {"skus": sorted({lv.sku for lv in batch})})
         }
-        missing = [
-            {
-                "sku": lv.sku,
-                "warehouse_id": lv.warehouse_id,
-                "on_hand": lv.on_hand,
-                "reserved": lv.reserved,
-            }
-            for lv in batch
-            if lv.key not in stored
-        ]
+        missing = [m.stock_to_row(lv) for lv in batch if lv.key not in stored]
         if missing:
             self._c.execute(_STOCK_INSERT, missing)
+
+    def configure(self, levels: Sequence[StockLevel]) -> None:
+        ordered = sorted({lv.key: lv for lv in levels}.values(), key=lambda lv: lv.key)
+        inserted = []
+        for lv in ordered:
+            params = {
+                "s": lv.sku,
+                "w": lv.warehouse_id,
+                "safety": lv.safety_stock,
+                "low": lv.low_stock_threshold,
+            }
+            if self._c.execute(_STOCK_CONFIGURE, params).rowcount != 1:
+                inserted.append(m.stock_to_row(lv))
+        if inserted:
+            self._c.execute(_STOCK_INSERT, inserted)
 
     def list(self) -> list[StockLevel]:
         return [m.stock_from_row(r) for r in self._c.execute(_STOCK_ALL).mappings()]
