@@ -21,10 +21,15 @@ UNITS = 5
 
 
 def _buyer(url: str, customer_id: str, barrier: Any, results: Any) -> None:
-    shop = open_shop(url)
     try:
+        shop = open_shop(url)
         who = Principal.customer(customer_id)
         shop.carts.add_item(who, "PX-128-BLK", 1)
+    except Exception as exc:  # a buyer that cannot even start fails the test, by name
+        barrier.abort()
+        results.put(f"setup failed: {exc!r}")
+        return
+    try:
         barrier.wait(timeout=60)
         try:
             shop.checkout.place_order(who, idempotency_key="race", shipping_address=ADDRESS)
@@ -79,7 +84,12 @@ def test_thirty_two_buyers_of_the_last_five_units_sell_exactly_five(
 
 
 def _same_key(url: str, customer_id: str, barrier: Any, results: Any) -> None:
-    shop = open_shop(url)
+    try:
+        shop = open_shop(url)
+    except Exception as exc:  # a process that cannot even open the shop fails the test, by name
+        barrier.abort()
+        results.put(f"setup failed: {exc!r}")
+        return
     try:
         barrier.wait(timeout=60)
         try:

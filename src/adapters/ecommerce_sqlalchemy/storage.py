@@ -46,8 +46,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Connection) -> None:
     # SQLite has no row locks: every unit of work takes the write lock up front, so a
-    # read-check-write can never interleave with another writer (and never hits BUSY_SNAPSHOT)
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # read-check-write can never interleave with another writer (and never hits BUSY_SNAPSHOT);
+    # a connection marked read-only (migrate.READ_ONLY) reads a snapshot and never waits
+    if conn.get_execution_options().get("ecommerce_read_only"):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class _IdlePing:
