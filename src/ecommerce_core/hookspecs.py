@@ -117,3 +117,18 @@ def ecommerce_core_register_allocation(registry: Registry) -> None:
         (default: the built-in ``regional``). The answer is checked before any stock is held: it
         must give exactly the demand, from levels with that much available.
     """
+
+
+@hookspec
+def ecommerce_core_register_tax(registry: Registry) -> None:
+    """Offer tax calculators: external tax services that replace the built-in rates.
+
+    :param registry: call ``registry.add_tax_calculator(name, factory, description=...)`` where
+        ``factory(settings)`` (settings from ``ShopSettings.tax_calculators[name]``) returns a
+        :class:`ecommerce_core.domain.pricing.TaxCalculator`: ``name`` and
+        ``calculate(query: TaxQuery) -> TaxAnswer``. A shop uses it when
+        ``ShopSettings.tax_calculator`` names it. When it raises (or answers for other lines, or
+        with a negative tax), ``TaxPolicy.fallback`` decides: ``table`` prices with the shop's
+        rates (``PriceBreakdown.tax_source == "table_fallback"``), ``refuse`` raises
+        ``TaxUnavailable``.
+    """

@@ -22,6 +22,7 @@ from ecommerce_core.domain.orders import FulfilmentStatus, PaymentState
 from ecommerce_core.domain.pricing import RuleRegistry, default_registry
 from ecommerce_core.domain.pricing.registry import BenefitCompiler, ConditionCompiler
 from ecommerce_core.domain.pricing.rules import STAGES
+from ecommerce_core.domain.pricing.tax import TaxCalculator
 from ecommerce_core.ports.events import EventPublisher
 from ecommerce_core.ports.gateways import Carrier, PaymentGateway
 from ecommerce_core.ports.notifications import Notifier
@@ -38,6 +39,7 @@ __all__ = [
     "get_plugin_manager",
     "order_flow",
     "pricing_rules",
+    "tax_calculator",
 ]
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT
@@ -49,6 +51,7 @@ HasherFactory = Callable[[], PasswordHasher]
 PublisherFactory = Callable[[str], EventPublisher]
 NotifierFactory = Callable[[Mapping[str, Any]], Notifier]
 BUILTIN_ALLOCATION = "regional"
+TaxCalculatorFactory = Callable[[Mapping[str, Any]], TaxCalculator]
 
 
 @attrs.frozen
@@ -106,6 +109,14 @@ class Registry:
     ) -> None:
         for scheme in schemes:
             self._add("publisher", scheme, factory, description)
+
+    def add_tax_calculator(
+        self, name: str, factory: TaxCalculatorFactory, *, description: str = ""
+    ) -> None:
+        """An external tax service: ``factory(settings)`` returns a
+        :class:`ecommerce_core.domain.pricing.TaxCalculator`; a shop uses it when
+        ``ShopSettings.tax_calculator`` names it (settings from ``ShopSettings.tax_calculators``)."""
+        self._add("tax_calculator", name, factory, description)
 
     def add_pricing_condition(
         self, name: str, compile: ConditionCompiler, *, description: str = ""
@@ -229,6 +240,7 @@ _REGISTRATION_HOOKS = (
     "ecommerce_core_register_order_flow",
     "ecommerce_core_register_notifiers",
     "ecommerce_core_register_allocation",
+    "ecommerce_core_register_tax",
 )
 
 
@@ -250,6 +262,25 @@ def pricing_rules(registry: Registry) -> RuleRegistry:
             f"a plugin's pricing rule clashes with a built-in one: {exc.message}"
         ) from exc
     return rules
+
+
+def tax_calculator(
+    registry: Registry, name: str, settings: Mapping[str, Mapping[str, Any]]
+) -> TaxCalculator:
+    """The tax calculator ``name`` a plugin offers, built with ``settings[name]``.
+
+    :raises UnknownBackend: no plugin offers it. :raises PluginError: it cannot be set up.
+    """
+    offer = registry.get("tax_calculator", name)
+    try:
+        calculator: TaxCalculator = offer.factory(settings.get(name, {}))
+    except (PluginError, InvalidInput):
+        raise
+    except Exception as exc:
+        raise PluginError(f"the tax calculator {name!r} could not be set up: {exc}") from exc
+    if not callable(getattr(calculator, "calculate", None)):
+        raise PluginError(f"the tax calculator {name!r} has no calculate(query)", name=name)
+    return calculator
 
 
 def order_flow(registry: Registry) -> OrderFlow:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+import attrs
 import pluggy
 
 from ecommerce_core.defaults import RandomIds, SystemClock
@@ -17,6 +18,7 @@ from ecommerce_core.plugins import (
     get_plugin_manager,
     order_flow,
     pricing_rules,
+    tax_calculator,
 )
 from ecommerce_core.ports.events import EventPublisher
 from ecommerce_core.ports.services import Clock, IdGenerator
@@ -98,6 +100,10 @@ class Shop:
         pm = plugin_manager or get_plugin_manager()
         registry = build_registry(pm)
         flow = order_flow(registry)  # refused before any storage is opened
+        policy = settings.pricing
+        if settings.tax_calculator is not None:  # an external tax service replaces the rates
+            calculator = tax_calculator(registry, settings.tax_calculator, settings.tax_calculators)
+            policy = attrs.evolve(policy, tax=attrs.evolve(policy.tax, calculator=calculator))
         storage_offer = registry.get("storage", _scheme(url))
         hasher = registry.get("password_hasher", settings.password_hasher).factory()
         allocation = allocation_strategy(registry, settings.allocation_strategy)
@@ -114,7 +120,7 @@ class Shop:
             ids=ids or RandomIds(),
             hasher=hasher,
             settings=settings,
-            pricing=PricingEngine(pricing_rules(registry), settings.pricing),
+            pricing=PricingEngine(pricing_rules(registry), policy),
             gateway_factories={o.name: o.factory for o in registry.offers if o.kind == "gateway"},
             carrier_factories={o.name: o.factory for o in registry.offers if o.kind == "carrier"},
             order_flow=flow,

@@ -20,7 +20,8 @@ status  codes
 8       ``payment_error``, ``payment_declined``, ``refund_exceeds_captured``,
         ``refund_exceeds_sold``, ``invalid_signature``
 9       ``shipping_error``
-10      ``plugin_error``, ``unknown_backend``, ``order_flow_invalid``
+10      ``plugin_error``, ``unknown_backend``, ``order_flow_invalid``,
+        ``tax_unavailable``
 11      ``storage_error``, ``storage_unavailable``, ``corrupt_data``
 12      ``ecommerce_error`` (the root, raised by a plugin with its own code)
 ======  ========================================================================================
@@ -70,6 +71,7 @@ EXIT_STATUS: dict[str, int] = {
     "plugin_error": 10,
     "unknown_backend": 10,
     "order_flow_invalid": 10,
+    "tax_unavailable": 10,
     "storage_error": 11,
     "storage_unavailable": 11,
     "corrupt_data": 11,

@@ -30,7 +30,8 @@
     ├── ShippingError                   shipping_error
     ├── PluginError                     plugin_error
     │   ├── UnknownBackend              unknown_backend
-    │   └── OrderFlowInvalid            order_flow_invalid
+    │   ├── OrderFlowInvalid            order_flow_invalid
+    │   └── TaxUnavailable              tax_unavailable
     └── StorageError                    storage_error
         ├── StorageUnavailable          storage_unavailable
         └── CorruptData                 corrupt_data
@@ -71,6 +72,7 @@ __all__ = [
     "ShippingError",
     "StorageError",
     "StorageUnavailable",
+    "TaxUnavailable",
     "TransitionRefused",
     "UnknownBackend",
     "UnknownCurrency",
@@ -215,6 +217,12 @@ class PluginError(EcommerceError):
 
 class UnknownBackend(PluginError):
     code = "unknown_backend"
+
+
+class TaxUnavailable(PluginError):
+    """The external tax calculator failed and the shop's fallback is ``refuse``."""
+
+    code = "tax_unavailable"
 
 
 class OrderFlowInvalid(PluginError):

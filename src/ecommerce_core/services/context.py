@@ -51,6 +51,10 @@ class ShopSettings:
     allocation_strategy: str = "regional"
     #: price lists, tax rates, the shipping fee table, points and the coupon limit
     pricing: PricingPolicy = attrs.field(factory=PricingPolicy)
+    #: an external tax service a plugin offers (``registry.add_tax_calculator``), replacing the
+    #: rates of ``pricing.tax``; ``pricing.tax.fallback`` says what happens when it fails
+    tax_calculator: str | None = None
+    tax_calculators: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict, repr=False)
 
 
 @attrs.define

@@ -140,6 +140,7 @@ def price_for(
     address: Address | None = None,
     products: dict[str, Product] | None = None,
     redeem_points: int = 0,
+    lenient_tax: bool = False,
 ) -> Priced:
     """The cart priced now for this customer, with the codes they entered. Lines whose product
     is no longer sold are left out (``products``: the cart's, when the caller has them)."""
@@ -162,7 +163,13 @@ def price_for(
         stock = {sku: n - bought.get(sku, 0) for sku, n in _stock(uow, gifts).items()}
     return Priced(
         ctx.pricing.quote(
-            items, index, context, coupons=applied, stock=stock, redeem_points=redeem_points
+            items,
+            index,
+            context,
+            coupons=applied,
+            stock=stock,
+            redeem_points=redeem_points,
+            lenient_tax=lenient_tax,
         ),
         products,
         {p.id: p for p in promotions},

@@ -47,7 +47,14 @@ from ecommerce_core.domain.pricing.rules import (
 )
 from ecommerce_core.domain.pricing.scope import ItemFacts, Scope
 from ecommerce_core.domain.pricing.stacking import StackingPolicy
-from ecommerce_core.domain.pricing.tax import TaxPolicy, TaxRate
+from ecommerce_core.domain.pricing.tax import (
+    TaxAnswer,
+    TaxCalculator,
+    TaxLine,
+    TaxPolicy,
+    TaxQuery,
+    TaxRate,
+)
 
 __all__ = [
     "Adjustment",
@@ -88,7 +95,11 @@ __all__ = [
     "ShippingRate",
     "ShippingTable",
     "StackingPolicy",
+    "TaxAnswer",
+    "TaxCalculator",
+    "TaxLine",
     "TaxPolicy",
+    "TaxQuery",
     "TaxRate",
     "Verdict",
     "best_coupons",

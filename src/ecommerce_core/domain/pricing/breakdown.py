@@ -140,6 +140,9 @@ class PriceBreakdown:
     points_earned: int = 0
     hints: tuple[Hint, ...] = ()
     coupons: tuple[str, ...] = ()
+    #: where the tax came from: ``table`` (the shop's rates), the external calculator's name,
+    #: or ``table_fallback`` (the calculator failed and the rates were used)
+    tax_source: str = "table"
 
     def line(self, sku: str) -> LinePrice:
         return next(line for line in self.lines if line.sku == sku)

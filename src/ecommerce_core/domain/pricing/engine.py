@@ -213,11 +213,18 @@ class PricingEngine:
         coupons: Sequence[AppliedCode] = (),
         stock: Mapping[str, int] | None = None,
         redeem_points: int = 0,
+        lenient_tax: bool = False,
     ) -> PriceBreakdown:
-        """Price with this engine's registry and policy (see :func:`price_cart`)."""
+        """Price with this engine's registry and policy (see :func:`price_cart`).
+
+        ``lenient_tax``: a failing tax calculator falls back to the rates even when the policy
+        says ``refuse`` (for a display, such as the cart's live prices, that must not fail)."""
         index = promotions if isinstance(promotions, PromotionIndex) else self.index(promotions)
+        policy = self.policy
+        if lenient_tax and policy.tax.calculator is not None and policy.tax.fallback != "table":
+            policy = attrs.evolve(policy, tax=attrs.evolve(policy.tax, fallback="table"))
         return _price(
-            items, index, context, coupons, self.policy, self.registry, stock, redeem_points,
+            items, index, context, coupons, policy, self.registry, stock, redeem_points,
             self._compile_coupon,
         )  # fmt: skip
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from ecommerce_core.domain.errors import TaxUnavailable
 from ecommerce_core.domain.money import Money, allocate_units
 from ecommerce_core.domain.pricing.breakdown import (
     Adjustment,
@@ -17,7 +18,7 @@ from ecommerce_core.domain.pricing.breakdown import (
     Rejection,
 )
 from ecommerce_core.domain.pricing.state import CartState
-from ecommerce_core.domain.pricing.tax import tax_of
+from ecommerce_core.domain.pricing.tax import TaxAnswer, TaxLine, TaxPolicy, TaxQuery, tax_of
 
 if TYPE_CHECKING:
     from ecommerce_core.domain.pricing.policy import PricingPolicy
@@ -44,18 +45,19 @@ def finish(state: CartState, policy: PricingPolicy, redeem_points: int) -> None:
                 line.amount -= share
             state.points_used = used
     tax = policy.tax
-    if tax.rates:
-        rates: dict[str, Decimal] = {}
-        for line in state.lines:
-            tax_class = line.item.tax_class
-            rate = rates.get(tax_class)
-            if rate is None:
-                rate = rates[tax_class] = tax.rate_for(tax_class, context.region)
-            line.tax = tax_of(line.amount, rate, tax.inclusive)
     shipping = state.shipping_left
-    state.shipping_tax = tax_of(
-        shipping, tax.rate_for(tax.shipping_class, context.region), tax.inclusive
-    )
+    if tax.calculator is None or not _calculated(state, tax):
+        if tax.rates:
+            rates: dict[str, Decimal] = {}
+            for line in state.lines:
+                tax_class = line.item.tax_class
+                rate = rates.get(tax_class)
+                if rate is None:
+                    rate = rates[tax_class] = tax.rate_for(tax_class, context.region)
+                line.tax = tax_of(line.amount, rate, tax.inclusive)
+        state.shipping_tax = tax_of(
+            shipping, tax.rate_for(tax.shipping_class, context.region), tax.inclusive
+        )
     total_tax = sum(line.tax for line in state.lines) + state.shipping_tax
     state.inclusive = tax.inclusive
     state.tax_added = 0 if tax.inclusive else total_tax
@@ -67,6 +69,55 @@ def finish(state: CartState, policy: PricingPolicy, redeem_points: int) -> None:
         state.points_earned = points.earned(
             state.goods, currency, context.buyer.tier, state.multiplier
         )
+
+
+def _calculated(state: CartState, tax: TaxPolicy) -> bool:
+    """Tax from the external calculator, in place; False (nothing set) when it failed and the
+    fallback is the built-in table. :raises TaxUnavailable: it failed and the fallback is
+    ``refuse``."""
+    calculator = tax.calculator
+    assert calculator is not None
+    lines = sorted(state.lines, key=lambda ln: ln.facts.sku)
+    query = TaxQuery(
+        state.currency,
+        state.context.region,
+        tax.inclusive,
+        tuple(TaxLine(ln.facts.sku, ln.item.tax_class, ln.quantity, ln.amount) for ln in lines),
+        state.shipping_left,
+        tax.shipping_class,
+        state.context.buyer.customer_id,
+    )
+    name = str(getattr(calculator, "name", type(calculator).__name__))
+    try:
+        answer = calculator.calculate(query)
+        _check_answer(query, answer)
+    except Exception as exc:  # a plugin's failure of any kind: the fallback policy decides
+        if tax.fallback == "refuse":
+            raise TaxUnavailable(
+                f"the tax service {name!r} could not price this cart; try again later",
+                calculator=name,
+                reason=type(exc).__name__,
+            ) from exc
+        state.tax_source = "table_fallback"
+        return False
+    for line, amount in zip(lines, answer.lines, strict=True):
+        line.tax = amount
+    state.shipping_tax = answer.shipping
+    state.tax_source = name
+    return True
+
+
+def _check_answer(query: TaxQuery, answer: object) -> None:
+    """An answer that could break the totals is a failure, never used."""
+    if not isinstance(answer, TaxAnswer) or len(answer.lines) != len(query.lines):
+        raise ValueError("the tax service answered for other lines")
+    taxed = [*zip(answer.lines, (ln.amount for ln in query.lines), strict=True)]
+    taxed.append((answer.shipping, query.shipping))
+    for amount, base in taxed:
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+            raise ValueError("a tax is a whole number of minor units, at least zero")
+        if query.inclusive and amount > base:
+            raise ValueError("an included tax is more than the price that contains it")
 
 
 def build_breakdown(state: CartState, extra: Iterable[Rejection]) -> PriceBreakdown:
@@ -179,6 +230,7 @@ def build_breakdown(state: CartState, extra: Iterable[Rejection]) -> PriceBreakd
         ),
         points_redeemed=state.points_used,
         points_earned=state.points_earned,
+        tax_source=state.tax_source,
         hints=tuple(sorted(hints, key=lambda h: (h.shortfall.amount, h.source_id, h.code))),
         coupons=tuple(sorted(r.code for r in state.applied if r.source == "coupon")),
     )

@@ -8,6 +8,7 @@ exactly (China VAT-style); exclusive: it is added on top.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Protocol
 
 import attrs
 
@@ -15,7 +16,20 @@ from ecommerce_core.domain import validation as v
 from ecommerce_core.domain.errors import InvalidInput
 from ecommerce_core.domain.pricing import params as p
 
-__all__ = ["TaxPolicy", "TaxRate", "tax_of"]
+__all__ = [
+    "TAX_FALLBACKS",
+    "TaxAnswer",
+    "TaxCalculator",
+    "TaxLine",
+    "TaxPolicy",
+    "TaxQuery",
+    "TaxRate",
+    "tax_of",
+]
+
+#: What a pricing does when the tax calculator fails: ``table`` prices with the built-in rates
+#: (and says so in ``PriceBreakdown.tax_source``); ``refuse`` raises ``TaxUnavailable``.
+TAX_FALLBACKS = ("table", "refuse")
 
 
 def _rate(value: object) -> Decimal:
@@ -42,12 +56,64 @@ class TaxRate:
 
 
 @attrs.frozen
+class TaxLine:
+    """One line as a tax service sees it: what it finally costs (``amount``, minor units)."""
+
+    sku: str
+    tax_class: str
+    quantity: int
+    amount: int
+
+
+@attrs.frozen
+class TaxQuery:
+    """What a tax calculator is asked: the lines, the shipping fee, where it goes."""
+
+    currency: str
+    region: str
+    inclusive: bool
+    lines: tuple[TaxLine, ...]
+    shipping: int
+    shipping_class: str
+    customer_id: str | None = None
+
+
+@attrs.frozen
+class TaxAnswer:
+    """The tax of each line, in the query's order, and of the shipping fee (minor units)."""
+
+    lines: tuple[int, ...]
+    shipping: int = 0
+
+
+class TaxCalculator(Protocol):
+    """An external tax service (Avalara, TaxJar-style) that replaces the built-in rates.
+
+    ``name`` appears in ``PriceBreakdown.tax_source``. ``calculate`` may raise anything when the
+    service fails; the shop's fallback policy decides what happens then."""
+
+    name: str
+
+    def calculate(self, query: TaxQuery) -> TaxAnswer: ...
+
+
+def _fallback(value: object) -> str:
+    if value not in TAX_FALLBACKS:
+        raise InvalidInput("the tax fallback is 'table' or 'refuse'", field="fallback")
+    return str(value)
+
+
+@attrs.frozen
 class TaxPolicy:
-    """The shop's tax rates; no rates at all means no tax."""
+    """The shop's tax rates; no rates at all means no tax. A ``calculator`` (from a plugin:
+    ``ShopSettings.tax_calculator``) replaces the rates; ``fallback`` says what happens when it
+    fails: ``table`` (the default) prices with the rates, ``refuse`` refuses the pricing."""
 
     inclusive: bool = False
     rates: tuple[TaxRate, ...] = attrs.field(default=(), converter=tuple)
     shipping_class: str = "shipping"
+    calculator: TaxCalculator | None = attrs.field(default=None, eq=False, repr=False)
+    fallback: str = attrs.field(default="table", converter=_fallback)
 
     def rate_for(self, tax_class: str, region: str) -> Decimal:
         """The most specific rate: the exact subdivision, then the country, then '*'; else 0."""
