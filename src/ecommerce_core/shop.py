@@ -30,7 +30,7 @@ from ecommerce_core.services.carts import CartService
 from ecommerce_core.services.catalog import CatalogService
 from ecommerce_core.services.checkout import CheckoutService
 from ecommerce_core.services.complaints import ComplaintService
-from ecommerce_core.services.context import ServiceContext, ShopSettings
+from ecommerce_core.services.context import ServiceContext, ShopSettings, carrier_rates
 from ecommerce_core.services.events import EventService
 from ecommerce_core.services.inventory import InventoryService
 from ecommerce_core.services.loyalty import LoyaltyService
@@ -104,6 +104,13 @@ class Shop:
         if settings.tax_calculator is not None:  # an external tax service replaces the rates
             calculator = tax_calculator(registry, settings.tax_calculator, settings.tax_calculators)
             policy = attrs.evolve(policy, tax=attrs.evolve(policy.tax, calculator=calculator))
+        rating = settings.shipping_rates
+        if rating is not None:  # a carrier's quotes are the shipping fees
+            registry.get("carrier", rating)  # an unknown carrier is refused now
+            policy = attrs.evolve(
+                policy,
+                shipping=carrier_rates(rating, lambda: ctx.carrier(rating), policy.shipping),
+            )
         storage_offer = registry.get("storage", _scheme(url))
         hasher = registry.get("password_hasher", settings.password_hasher).factory()
         allocation = allocation_strategy(registry, settings.allocation_strategy)

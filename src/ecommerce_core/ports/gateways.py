@@ -11,6 +11,7 @@ import attrs
 
 from ecommerce_core.domain.money import Money
 from ecommerce_core.domain.payments import GatewayNotification
+from ecommerce_core.domain.pricing import RateQuote, RateRequest
 from ecommerce_core.domain.shipping import TrackingEvent
 
 __all__ = [
@@ -19,6 +20,9 @@ __all__ = [
     "GatewayResult",
     "PaymentGateway",
     "PaymentRequest",
+    "RateQuote",
+    "RateRequest",
+    "RatingCarrier",
     "ShipmentLabel",
     "ShipmentRequest",
 ]
@@ -95,3 +99,13 @@ class Carrier(Protocol):
 
     def track(self, tracking_number: str, now: datetime) -> tuple[TrackingEvent, ...]:
         """Every event the carrier knows for the parcel up to ``now``, oldest first."""
+
+
+class RatingCarrier(Carrier, Protocol):
+    """A carrier that also quotes rates, so that a shop can charge its shipping fees
+    (``ShopSettings.shipping_rates``). Optional: a carrier without ``rate`` books and tracks."""
+
+    def rate(self, request: RateRequest) -> RateQuote:
+        """The price of shipping a parcel of ``request.weight_grams`` to ``request.region``, in
+        ``request.currency``. :raises ShippingError: it does not ship there (or not in that
+        currency); the shop's table then prices the parcel."""

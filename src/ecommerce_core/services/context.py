@@ -10,16 +10,25 @@ import attrs
 
 from ecommerce_core.domain.allocation import AllocationStrategy, regional_allocation
 from ecommerce_core.domain.catalog import Product, ancestors_of
-from ecommerce_core.domain.errors import EcommerceError, PluginError, UnknownBackend
+from ecommerce_core.domain.errors import EcommerceError, PluginError, ShippingError, UnknownBackend
 from ecommerce_core.domain.money import exponent_of
 from ecommerce_core.domain.order_flow import DEFAULT_FLOW, OrderFlow
-from ecommerce_core.domain.pricing import PriceableItem, PricingEngine, PricingPolicy
+from ecommerce_core.domain.pricing import (
+    CarrierRates,
+    PriceableItem,
+    PricingEngine,
+    PricingPolicy,
+    RateQuote,
+    RateRequest,
+    ShippingFees,
+    ShippingTable,
+)
 from ecommerce_core.ports.gateways import Carrier, PaymentGateway
 from ecommerce_core.ports.notifications import Notifier
 from ecommerce_core.ports.services import Clock, IdGenerator, PasswordHasher
 from ecommerce_core.ports.storage import Storage, UnitOfWork
 
-__all__ = ["ServiceContext", "ShopSettings", "priceable_items"]
+__all__ = ["ServiceContext", "ShopSettings", "carrier_rates", "priceable_items"]
 
 T = TypeVar("T")
 
@@ -54,6 +63,9 @@ class ShopSettings:
     #: an external tax service a plugin offers (``registry.add_tax_calculator``), replacing the
     #: rates of ``pricing.tax``; ``pricing.tax.fallback`` says what happens when it fails
     tax_calculator: str | None = None
+    #: a carrier whose rate quotes are the shipping fees (``None``: the ``pricing.shipping``
+    #: table, which also prices a parcel the carrier cannot quote)
+    shipping_rates: str | None = None
     tax_calculators: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict, repr=False)
 
 
@@ -121,6 +133,23 @@ def _build(
         raise
     except Exception as exc:
         raise PluginError(f"the {kind} {name!r} could not be set up: {exc}", name=name) from exc
+
+
+def carrier_rates(
+    name: str, carrier: Callable[[], Carrier], fallback: ShippingFees
+) -> CarrierRates:
+    """Shipping fees from the carrier ``name``'s rate quotes (built on first use); the shop's
+    table prices what it cannot quote, and its ``free_over`` thresholds are not used."""
+
+    def quote(request: RateRequest) -> RateQuote:
+        rate = getattr(carrier(), "rate", None)
+        if rate is None:
+            raise ShippingError(f"the carrier {name!r} does not quote rates")
+        answer: RateQuote = rate(request)
+        return answer
+
+    table = fallback if isinstance(fallback, ShippingTable) else ShippingTable()
+    return CarrierRates(name, quote, table)
 
 
 def priceable_items(

@@ -13,10 +13,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ecommerce_core.domain.errors import ShippingError
+from ecommerce_core.domain.money import Money
 from ecommerce_core.domain.shipping import TrackingEvent, TrackingStatus
-from ecommerce_core.ports.gateways import ShipmentLabel, ShipmentRequest
+from ecommerce_core.ports.gateways import RateQuote, RateRequest, ShipmentLabel, ShipmentRequest
 
-__all__ = ["JOURNEY", "SandboxCarrier"]
+__all__ = ["JOURNEY", "RATES", "SandboxCarrier"]
+
+#: (首重 first kilogram, 续重 each further kilogram started) in fen, by destination, from the
+#: Shenzhen depot; the most specific destination wins. Nowhere else is served.
+RATES: dict[str, tuple[int, int]] = {
+    "CN-GD": (800, 200),
+    "CN": (1200, 500),
+    "HK": (3000, 1500),
+    "MO": (3000, 1500),
+}
 
 JOURNEY: tuple[tuple[timedelta, TrackingStatus, str, str], ...] = (
     (timedelta(0), TrackingStatus.LABEL_CREATED, "Label created", "Shenzhen DC"),
@@ -40,6 +50,7 @@ class SandboxCarrier:
     def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
         self.settings = dict(settings or {})
         self.bookings: list[str] = []
+        self.quotes: list[RateRequest] = []
 
     def create_shipment(self, request: ShipmentRequest) -> ShipmentLabel:
         stamp = int(request.created_at.timestamp())
@@ -47,6 +58,20 @@ class SandboxCarrier:
         number = f"SBX{stamp:010d}{suffix:04d}"
         self.bookings.append(number)
         return ShipmentLabel(number, f"https://sandbox.invalid/labels/{number}.pdf")
+
+    def rate(self, request: RateRequest) -> RateQuote:
+        """首重/续重 from :data:`RATES` (``settings["rates"]`` may replace it), in CNY only."""
+        if request.currency != "CNY":
+            raise ShippingError("the sandbox carrier quotes in CNY only")
+        rates = self.settings.get("rates", RATES)
+        country = request.region.split("-")[0]
+        found = rates.get(request.region) or rates.get(country)
+        if found is None:
+            raise ShippingError(f"the sandbox carrier does not ship to {request.region or '?'}")
+        first, step = found
+        extra = max(0, request.weight_grams - 1000)
+        self.quotes.append(request)
+        return RateQuote(Money(first + step * -(-extra // 1000), "CNY"), "standard")
 
     def track(self, tracking_number: str, now: datetime) -> tuple[TrackingEvent, ...]:
         match = _NUMBER.match(tracking_number)

@@ -28,7 +28,14 @@ from ecommerce_core.domain.pricing.coupons import (
     normalize_code,
 )
 from ecommerce_core.domain.pricing.engine import PricingEngine, price_cart, price_items
-from ecommerce_core.domain.pricing.fees import ShippingRate, ShippingTable
+from ecommerce_core.domain.pricing.fees import (
+    CarrierRates,
+    RateQuote,
+    RateRequest,
+    ShippingFees,
+    ShippingRate,
+    ShippingTable,
+)
 from ecommerce_core.domain.pricing.index import PromotionIndex
 from ecommerce_core.domain.pricing.items import PriceableItem
 from ecommerce_core.domain.pricing.points import PointsPolicy
@@ -61,6 +68,7 @@ __all__ = [
     "AppliedCode",
     "Benefit",
     "Buyer",
+    "CarrierRates",
     "Condition",
     "Coupon",
     "CouponChoice",
@@ -86,12 +94,15 @@ __all__ = [
     "PricingPolicy",
     "Promotion",
     "PromotionIndex",
+    "RateQuote",
+    "RateRequest",
     "Redemption",
     "RedemptionKind",
     "Rejection",
     "RuleRegistry",
     "RuleView",
     "Scope",
+    "ShippingFees",
     "ShippingRate",
     "ShippingTable",
     "StackingPolicy",

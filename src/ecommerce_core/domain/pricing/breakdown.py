@@ -143,6 +143,9 @@ class PriceBreakdown:
     #: where the tax came from: ``table`` (the shop's rates), the external calculator's name,
     #: or ``table_fallback`` (the calculator failed and the rates were used)
     tax_source: str = "table"
+    #: where the shipping fee came from: ``table``, ``free_over``, ``no_rate`` (the table has
+    #: none), ``carrier:<name>`` (a carrier's quote) or ``table_fallback`` (it could not quote)
+    shipping_source: str = "table"
 
     def line(self, sku: str) -> LinePrice:
         return next(line for line in self.lines if line.sku == sku)

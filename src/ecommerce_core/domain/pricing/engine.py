@@ -42,7 +42,7 @@ def _run(
     state = CartState(lines, context, stock, fresh)
     price_phases(state, entries, GOODS_PHASES)
     grams = sum(line.item.weight_grams * line.quantity for line in state.lines)
-    state.shipping_fee, _ = policy.shipping.fee(
+    state.shipping_fee, state.shipping_source = policy.shipping.fee(
         grams, context.region, state.goods, context.currency
     )
     state.shipping_left = state.shipping_fee

@@ -1,8 +1,10 @@
-"""Shipping fees by weight and destination (首重/续重 tables) with free-shipping thresholds."""
+"""Shipping fees by weight and destination (首重/续重 tables) with free-shipping thresholds, or
+from a carrier's rate quote."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Protocol
 
 import attrs
 
@@ -10,7 +12,14 @@ from ecommerce_core.domain import validation as v
 from ecommerce_core.domain.errors import InvalidInput
 from ecommerce_core.domain.money import Money
 
-__all__ = ["ShippingRate", "ShippingTable"]
+__all__ = [
+    "CarrierRates",
+    "RateQuote",
+    "RateRequest",
+    "ShippingFees",
+    "ShippingRate",
+    "ShippingTable",
+]
 
 
 def _regions(value: object) -> frozenset[str]:
@@ -77,3 +86,75 @@ class ShippingTable:
         if rate.free_over is not None and goods >= rate.free_over.amount:
             return 0, "free_over"
         return rate.fee(grams), "table"
+
+
+class ShippingFees(Protocol):
+    """Where a pricing's shipping fee comes from: the shop's table, or a carrier's quote."""
+
+    def fee(self, grams: int, region: str, goods: int, currency: str) -> tuple[int, str]:
+        """The fee in minor units and its source (``table``, ``free_over``, ``no_rate``,
+        ``carrier:<name>``, ``table_fallback``)."""
+
+
+@attrs.frozen
+class RateRequest:
+    """A parcel a carrier is asked to price: its weight and where it goes."""
+
+    weight_grams: int
+    region: str  # "CN" or "CN-GD"
+    currency: str
+
+
+@attrs.frozen
+class RateQuote:
+    """A carrier's price for a parcel (``service``: its product, such as ``standard``)."""
+
+    amount: Money
+    service: str = "standard"
+
+
+def _cache() -> dict[tuple[int, str, str], int]:
+    return {}
+
+
+@attrs.frozen
+class CarrierRates:
+    """Shipping fees from a carrier's rate quote (``quote(RateRequest) -> RateQuote``) instead of
+    the table; ``free_over`` keeps "free shipping over N" in front of it. When the carrier cannot
+    quote (it raises, or answers in another currency), ``fallback``, the shop's table, prices
+    the parcel and the source says ``table_fallback``. Quotes are remembered per (weight,
+    region, currency) for the life of this object, so a pricing that runs the cart several times
+    (exclusive rules, the best coupons) asks once."""
+
+    carrier: str
+    quote: Callable[[RateRequest], RateQuote] = attrs.field(eq=False, repr=False)
+    fallback: ShippingTable = attrs.field(factory=ShippingTable)
+    free_over: Money | None = None
+    max_remembered: int = 1024
+    _seen: dict[tuple[int, str, str], int] = attrs.field(
+        factory=_cache, init=False, eq=False, repr=False
+    )
+
+    def fee(self, grams: int, region: str, goods: int, currency: str) -> tuple[int, str]:
+        if (
+            self.free_over is not None
+            and self.free_over.currency == currency
+            and goods >= self.free_over.amount
+        ):
+            return 0, "free_over"
+        key = (grams, region, currency)
+        if key in self._seen:
+            return self._seen[key], f"carrier:{self.carrier}"
+        try:
+            answer = self.quote(RateRequest(grams, region, currency))
+            if not isinstance(answer, RateQuote) or answer.amount.currency != currency:
+                raise ValueError("the carrier quoted in another currency")
+            if answer.amount.amount < 0:
+                raise ValueError("the carrier quoted a negative fee")
+        except Exception:  # a carrier's failure of any kind: the table prices the parcel
+            fee, _ = self.fallback.fee(grams, region, goods, currency)
+            return fee, "table_fallback"
+        if len(self._seen) >= self.max_remembered:
+            self._seen.clear()
+        self._seen[key] = answer.amount.amount
+        return answer.amount.amount, f"carrier:{self.carrier}"

@@ -7,7 +7,7 @@ import attrs
 from ecommerce_core.domain.errors import InvalidInput
 from ecommerce_core.domain.pricing.benefits import register_benefits
 from ecommerce_core.domain.pricing.conditions import register_conditions
-from ecommerce_core.domain.pricing.fees import ShippingTable
+from ecommerce_core.domain.pricing.fees import ShippingFees, ShippingTable
 from ecommerce_core.domain.pricing.points import PointsPolicy
 from ecommerce_core.domain.pricing.prices import PriceBook
 from ecommerce_core.domain.pricing.registry import RuleRegistry
@@ -36,6 +36,7 @@ class PricingPolicy:
 
     prices: PriceBook = attrs.field(factory=PriceBook)
     tax: TaxPolicy = attrs.field(factory=TaxPolicy)
-    shipping: ShippingTable = attrs.field(factory=ShippingTable)
+    #: a :class:`ShippingTable`, or :class:`CarrierRates` (a carrier's quotes)
+    shipping: ShippingFees = attrs.field(factory=ShippingTable)
     points: PointsPolicy | None = None
     max_coupons: int = attrs.field(default=3, converter=_max_coupons)

@@ -231,6 +231,7 @@ def build_breakdown(state: CartState, extra: Iterable[Rejection]) -> PriceBreakd
         points_redeemed=state.points_used,
         points_earned=state.points_earned,
         tax_source=state.tax_source,
+        shipping_source=state.shipping_source,
         hints=tuple(sorted(hints, key=lambda h: (h.shortfall.amount, h.source_id, h.code))),
         coupons=tuple(sorted(r.code for r in state.applied if r.source == "coupon")),
     )

@@ -130,6 +130,7 @@ class CartState:
         self.points_used = 0
         self.points_earned = 0
         self.shipping_tax = 0
+        self.shipping_source = "table"
         self.tax_source = "table"
         self.tax_added = 0
         self.tax_included = 0
