@@ -214,6 +214,34 @@ def test_orders_are_listed_newest_first_and_per_customer(storage: Storage) -> No
         assert [o.id for o in uow.orders.list(limit=1)] == ["ord_2"]
 
 
+def test_an_edit_rewrites_the_lines_totals_and_coupons_of_an_order(storage: Storage) -> None:
+    placed = b.order()
+    with storage.unit_of_work() as uow:
+        uow.orders.add(attrs.evolve(placed, coupon_codes=("SAVE50",)))
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        stored = uow.orders.get("ord_1", for_update=True)
+        assert stored is not None and stored.coupon_codes == ("SAVE50",)
+        first = stored.lines[0]
+        gift = attrs.evolve(first, sku="GIFT-1", quantity=1, gift=True)
+        edited, _ = attrs.evolve(
+            stored,
+            lines=(attrs.evolve(first, quantity=first.quantity + 1), gift),
+            total=stored.total + stored.total,
+            coupon_codes=(),
+        ).transition(OrderAction.EDIT, b.T0, "quantity changed")
+        uow.orders.update(edited)
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.orders.get("ord_1") == edited
+    with storage.unit_of_work() as uow:  # an update without reading first rewrites them too
+        shorter = attrs.evolve(edited, lines=edited.lines[:1])
+        uow.orders.update(shorter)
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.orders.get("ord_1") == shorter
+
+
 def test_orders_in_a_status_come_oldest_change_first_up_to_a_time(storage: Storage) -> None:
     with storage.unit_of_work() as uow:
         for i in range(4):

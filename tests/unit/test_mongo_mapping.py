@@ -180,7 +180,16 @@ def orders(draw: st.DrawFn) -> Order:
     cur = draw(currencies)
     money = st.builds(Money, amounts, st.just(cur))
     line = st.builds(
-        OrderLine, skus, ids, any_text, small_quantities, money, money, money, st.none() | money
+        OrderLine,
+        skus,
+        ids,
+        any_text,
+        small_quantities,
+        money,
+        money,
+        money,
+        st.none() | money,
+        st.booleans(),
     )
     # a plugin's state is a plain string, and comes back as one
     statuses = st.sampled_from(OrderStatus) | st.sampled_from(["risk_review", "b2b_approval"])
@@ -205,6 +214,7 @@ def orders(draw: st.DrawFn) -> Order:
         history=tuple(draw(st.lists(change, max_size=5))),
         payment_status=draw(st.sampled_from(PaymentState)),
         fulfilment_status=draw(st.sampled_from(FulfilmentStatus)),
+        coupon_codes=tuple(draw(st.lists(ids, max_size=3))),
     )
 
 

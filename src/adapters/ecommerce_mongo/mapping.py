@@ -303,9 +303,13 @@ def order_to_doc(o: Order) -> Doc:
                 "total": f.minor(ln.total, cur, "a line's total"),
                 # absent on lines stored before line taxes were recorded
                 **({} if ln.tax is None else {"tax": f.minor(ln.tax, cur, "a line's tax")}),
+                # absent unless a promotion gave it (as on lines stored before gifts were marked)
+                **({"gift": True} if ln.gift else {}),
             }
             for ln in o.lines
         ],
+        # absent when the order applied no coupon (as on orders stored before codes were kept)
+        **({"coupon_codes": list(o.coupon_codes)} if o.coupon_codes else {}),
         "subtotal": f.minor(o.subtotal, cur, "the subtotal"),
         "discount": f.minor(o.discount, cur, "the discount"),
         "shipping": f.minor(o.shipping, cur, "the shipping"),
@@ -360,9 +364,11 @@ def order_from_doc(d: Mapping[str, Any]) -> Order:
                     discount=money(ln, "discount"),
                     total=money(ln, "total"),
                     tax=money(ln, "tax") if "tax" in ln else None,
+                    gift=f.boolean(ln, "gift") if "gift" in ln else False,
                 )
                 for ln in f.docs(d, "lines")
             ),
+            coupon_codes=tuple(f.text_list(d, "coupon_codes")) if "coupon_codes" in d else (),
             subtotal=money(d, "subtotal"),
             discount=money(d, "discount"),
             shipping=money(d, "shipping"),

@@ -254,6 +254,7 @@ def order_from_rows(row: Row, line_rows: Iterable[Row], history_rows: Iterable[R
                     discount=Money(int(r["discount"]), cur),
                     total=Money(int(r["total"]), cur),
                     tax=None if r["tax"] is None else Money(int(r["tax"]), cur),
+                    gift=bool(r["gift"]),
                 )
                 for r in sorted(line_rows, key=lambda r: r["position"])
             ),
@@ -279,6 +280,7 @@ def order_from_rows(row: Row, line_rows: Iterable[Row], history_rows: Iterable[R
                 )
                 for r in sorted(history_rows, key=lambda r: r["position"])
             ),
+            coupon_codes=tuple(str(c) for c in row["coupon_codes"] or ()),
             payment_status=PaymentState(row["payment_status"]),
             fulfilment_status=FulfilmentStatus(row["fulfilment_status"]),
         )
@@ -299,6 +301,7 @@ def order_to_row(o: Order) -> dict[str, Any]:
         "status": str(o.status),
         "payment_status": o.payment_status.value,
         "fulfilment_status": o.fulfilment_status.value,
+        "coupon_codes": list(o.coupon_codes) if o.coupon_codes else None,
         "placed_at": o.placed_at,
         "updated_at": o.updated_at,
         "reservation_id": o.reservation_id,

@@ -185,6 +185,8 @@ orders = sa.Table(
     sa.Column("shipping_address", sa.JSON, nullable=True),
     sa.Column("payment_status", sa.String(30), nullable=False, server_default="unpaid"),
     sa.Column("fulfilment_status", sa.String(30), nullable=False, server_default="unfulfilled"),
+    # the coupon codes applied at placement, a JSON list; NULL on orders stored before
+    sa.Column("coupon_codes", sa.JSON, nullable=True),
     sa.UniqueConstraint("customer_id", "idempotency_key", name="uq_ec_orders_idempotency"),
     # the sweeps (auto-complete) take orders in one status, oldest change first
     sa.Index("ix_ec_orders_status_updated", "status", "updated_at"),
@@ -204,6 +206,7 @@ order_lines = sa.Table(
     sa.Column("discount", sa.BigInteger, nullable=False),
     sa.Column("total", sa.BigInteger, nullable=False),
     sa.Column("tax", sa.BigInteger, nullable=True),
+    sa.Column("gift", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 order_history = sa.Table(

@@ -98,7 +98,8 @@ class OrderLine:
 
     ``total`` is what the line costs after its discounts, including its share of order-level
     discounts. ``tax`` is the tax added on top of it when prices exclude tax (zero when they
-    include it); None on orders stored before line taxes were recorded.
+    include it); None on orders stored before line taxes were recorded. ``gift`` lines were given
+    by a promotion or coupon, not bought (an edit recomputes them).
     """
 
     sku: str
@@ -109,6 +110,7 @@ class OrderLine:
     discount: Money
     total: Money
     tax: Money | None = None
+    gift: bool = False
 
 
 @attrs.frozen
@@ -148,6 +150,8 @@ class Order:
     history: tuple[StatusChange, ...] = ()
     payment_status: PaymentState = PaymentState.UNPAID
     fulfilment_status: FulfilmentStatus = FulfilmentStatus.UNFULFILLED
+    #: the coupon codes the order applied when placed (an edit prices it with them again)
+    coupon_codes: tuple[str, ...] = ()
 
     def can(self, action: str) -> bool:
         """Whether the built-in machine allows ``action`` (services ask the shop's own flow)."""

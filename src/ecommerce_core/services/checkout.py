@@ -180,6 +180,7 @@ class CheckoutService:
                     reservation_id=reservation_id,
                     idempotency_key=key,
                     shipping_address=address,
+                    coupon_codes=tuple(pricing.coupons),
                     history=(
                         StatusChange(
                             self._ctx.order_flow.initial, now, "placed", "place", principal.id or ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import attrs
 
@@ -29,9 +30,7 @@ from ecommerce_core.domain.orders import (
     Address,
     Order,
     OrderAction,
-    OrderStatus,
     PaymentState,
-    StatusChange,
 )
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.domain.stock_ledger import MovementKind
@@ -250,25 +249,39 @@ class OrderService:
         self, principal: Principal, order_id: str, note: str, *, internal: bool = True
     ) -> Order:
         """A staff note on the order's timeline; ``internal`` ones are never shown to the
-        customer. The order's statuses do not change."""
-        require(principal, Permission.ORDER_MANAGE)
-        text = v.text(note, "note", max_length=500)
-        if not isinstance(internal, bool):
-            raise InvalidInput("internal is true or false", field="internal")
-        now = self._ctx.clock.now()
-        with self._ctx.uow() as uow:
-            order = load_visible_order(uow, principal, order_id, for_update=True)
-            # a note is not a change of the order: updated_at (and so auto-complete) stays
-            noted = attrs.evolve(
-                order,
-                history=(
-                    *order.history,
-                    StatusChange(order.status, now, text, "note", principal.id or "", internal),
-                ),
-            )
-            uow.orders.update(noted)
-            uow.commit()
-        return noted
+        customer. The order's statuses (and ``updated_at``) do not change."""
+        from ecommerce_core.services.order_notes import add_note
+
+        return add_note(self._ctx, principal, order_id, note, internal=internal)
+
+    # -- edits before payment (services/order_edits.py, imported late: it builds on this module)
+    @retry_on_contention
+    def change_address(
+        self, principal: Principal, order_id: str, address: Address | Mapping[str, Any]
+    ) -> Order:
+        """Send the unpaid order elsewhere: priced again (shipping fee, regional tax) at current
+        prices, its stock held afresh. Its customer or staff; all or nothing."""
+        from ecommerce_core.services.checkout import address_from
+        from ecommerce_core.services.order_edits import change_address
+
+        return change_address(self._ctx, principal, order_id, address_from(address))
+
+    @retry_on_contention
+    def change_quantity(
+        self, principal: Principal, order_id: str, sku: str, quantity: int
+    ) -> Order:
+        """Set how many of ``sku`` the unpaid order holds: priced again at current prices and
+        held afresh (the old hold released, the new one taken) in one unit of work."""
+        from ecommerce_core.services.order_edits import change_quantity
+
+        return change_quantity(self._ctx, principal, order_id, sku, quantity)
+
+    @retry_on_contention
+    def remove_line(self, principal: Principal, order_id: str, sku: str) -> Order:
+        """Take ``sku`` out of the unpaid order (not its last line): priced and held afresh."""
+        from ecommerce_core.services.order_edits import remove_line
+
+        return remove_line(self._ctx, principal, order_id, sku)
 
     @retry_on_contention
     def cancel(self, principal: Principal, order_id: str, reason: str = "") -> Order:
@@ -320,46 +333,12 @@ class OrderService:
         return completed
 
     def complete_delivered(self, principal: Principal, *, limit: int = 100) -> builtins.list[Order]:
-        """Complete the orders delivered at least ``ShopSettings.auto_complete_after`` ago.
+        """Complete the orders delivered at least ``ShopSettings.auto_complete_after`` ago (after
+        their last change, if later); idempotent, one transaction per order, safe from several
+        workers at once. Returns the orders it completed (none when the setting is None)."""
+        from ecommerce_core.services.order_sweeps import complete_delivered
 
-        An order changed after its delivery (a partial refund, say) waits that long after its
-        last change. Idempotent and safe from several workers at once: each order is completed
-        in its own transaction under its lock, and one already moved on is skipped. Returns the
-        orders it completed (none when the setting is None).
-        """
-        require(principal, Permission.ORDER_MANAGE)
-        batch = max(1, min(limit if isinstance(limit, int) else 100, 1000))
-        delay = self._ctx.settings.auto_complete_after
-        if delay is None:
-            return []
-        now = self._ctx.clock.now()
-        cutoff = now - delay
-        with self._ctx.uow() as uow:
-            due = uow.orders.in_status(OrderStatus.DELIVERED, updated_before=cutoff, limit=batch)
-        completed: builtins.list[Order] = []
-        for candidate in due:
-            with self._ctx.uow() as uow:
-                order = uow.orders.get(candidate.id, for_update=True)
-                if (
-                    order is None
-                    or order.status is not OrderStatus.DELIVERED
-                    or order.updated_at > cutoff
-                    or self._ctx.order_flow.refusal(order, OrderAction.COMPLETE) is not None
-                ):
-                    continue  # moved on meanwhile, or a plugin's guard holds it
-                done, events = self._ctx.order_flow.apply(
-                    order,
-                    OrderAction.COMPLETE,
-                    now,
-                    f"completed automatically {delay} after delivery",
-                    actor=principal.id,
-                )
-                award_points(uow, self._ctx, order)
-                uow.orders.update(done)
-                uow.outbox.add(events)
-                uow.commit()
-            completed.append(done)
-        return completed
+        return complete_delivered(self._ctx, principal, limit=limit)
 
     @retry_on_contention
     def advance(self, principal: Principal, order_id: str, action: str, *, note: str = "") -> Order:

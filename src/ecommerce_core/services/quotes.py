@@ -4,9 +4,11 @@ conditional updates when an order is placed (PROMISES CPN-1)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
+
+import attrs
 
 from ecommerce_core.domain.cart import Cart
 from ecommerce_core.domain.catalog import Product
@@ -97,7 +99,9 @@ def _buyer(uow: UnitOfWork, customer_id: str) -> Buyer:
     )
 
 
-def _applied(uow: UnitOfWork, customer_id: str, codes: Sequence[str]) -> list[AppliedCode]:
+def _applied(
+    uow: UnitOfWork, customer_id: str, codes: Sequence[str], held: Collection[str] = ()
+) -> list[AppliedCode]:
     applied = []
     for code in codes:
         found = uow.coupons.get_code(code)
@@ -106,9 +110,12 @@ def _applied(uow: UnitOfWork, customer_id: str, codes: Sequence[str]) -> list[Ap
         if found is not None and found.customer_id in (None, customer_id):
             coupon = uow.coupons.get(found.coupon_id)
         claim = None if coupon is None else uow.coupons.claim_of(coupon.id, customer_id)
-        applied.append(
-            AppliedCode(code, coupon, claim.used if claim else 0, bool(claim and claim.claimed))
-        )
+        uses = claim.used if claim else 0
+        if coupon is not None and code in held:
+            # the order being edited already holds one use: price it as if it were not taken
+            coupon = attrs.evolve(coupon, used=max(0, coupon.used - 1))
+            uses = max(0, uses - 1)
+        applied.append(AppliedCode(code, coupon, uses, bool(claim and claim.claimed)))
     return applied
 
 
@@ -141,16 +148,18 @@ def price_for(
     products: dict[str, Product] | None = None,
     redeem_points: int = 0,
     lenient_tax: bool = False,
+    held_codes: Collection[str] = (),
 ) -> Priced:
     """The cart priced now for this customer, with the codes they entered. Lines whose product
-    is no longer sold are left out (``products``: the cart's, when the caller has them)."""
+    is no longer sold are left out (``products``: the cart's, when the caller has them).
+    ``held_codes``: codes whose use an order being edited already holds (not counted twice)."""
     items, products = _lines(uow, cart, products)
     promotions = uow.promotions.list()
     index = ctx.pricing.index(promotions)
     context = PricingContext(
         ctx.clock.now(), cart.currency, _buyer(uow, customer_id), region=region_of(address)
     )
-    applied = _applied(uow, customer_id, codes)
+    applied = _applied(uow, customer_id, codes, held_codes)
     gifts = set(index.gift_skus)
     gifts.update(
         str(a.coupon.benefit.params.get("sku", "")).upper()
@@ -321,6 +330,7 @@ def gift_lines(
             zero,
             zero,
             tax=zero,
+            gift=True,
         )
         for sku, quantity in sorted(gifts.items())
         if sku in products and quantity > 0

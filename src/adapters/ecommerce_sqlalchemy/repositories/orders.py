@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ecommerce_core.domain.orders import Order
+from ecommerce_core.domain.orders import Order, OrderLine
 from ecommerce_sqlalchemy import mapping as m
 from ecommerce_sqlalchemy import tables as t
 from ecommerce_sqlalchemy.repositories._base import (
@@ -52,6 +52,7 @@ _HISTORY_COUNT = (
     .where(t.order_history.c.order_id == _param("id"))
 )
 _ORDER_UPDATE = sa.update(t.orders).where(t.orders.c.id == _param("key"))
+_LINES_DELETE = sa.delete(t.order_lines).where(t.order_lines.c.order_id == _param("id"))
 # the (customer_id, idempotency_key) unique index answers it without reading an order
 _HAS_ORDERS = sa.select(sa.literal(1)).where(t.orders.c.customer_id == _param("c")).limit(1)
 
@@ -97,24 +98,13 @@ class SqlOrders(_Repo):
         super().__init__(conn, locking)
         # how many status changes of each order this transaction has read or written
         self._stored_history: dict[str, int] = {}
+        # the lines of each order as this transaction read or wrote them (an edit changes them)
+        self._stored_lines: dict[str, tuple[OrderLine, ...]] = {}
 
     def add(self, order: Order) -> None:
         head = m.order_to_row(order)
-        lines = [
-            {
-                "order_id": order.id,
-                "position": i,
-                "sku": ln.sku,
-                "product_id": ln.product_id,
-                "name": ln.name,
-                "quantity": ln.quantity,
-                "unit_price": ln.unit_price.amount,
-                "discount": ln.discount.amount,
-                "total": ln.total.amount,
-                "tax": None if ln.tax is None else ln.tax.amount,
-            }
-            for i, ln in enumerate(order.lines)
-        ]
+        lines = self._line_rows(order)
+        self._stored_lines[order.id] = order.lines
         history = self._history_rows(order, 0)
         self._stored_history[order.id] = len(history)
         if self._chain:
@@ -128,6 +118,25 @@ class SqlOrders(_Repo):
         for statement, rows in ((_ORDER_LINES_INSERT, lines), (_HISTORY_INSERT, history)):
             if rows:
                 self._c.execute(statement, rows)
+
+    @staticmethod
+    def _line_rows(order: Order) -> list[dict[str, Any]]:
+        return [
+            {
+                "order_id": order.id,
+                "position": i,
+                "sku": ln.sku,
+                "product_id": ln.product_id,
+                "name": ln.name,
+                "quantity": ln.quantity,
+                "unit_price": ln.unit_price.amount,
+                "discount": ln.discount.amount,
+                "total": ln.total.amount,
+                "tax": None if ln.tax is None else ln.tax.amount,
+                "gift": ln.gift,
+            }
+            for i, ln in enumerate(order.lines)
+        ]
 
     @staticmethod
     def _history_rows(order: Order, start: int) -> list[dict[str, Any]]:
@@ -155,6 +164,7 @@ class SqlOrders(_Repo):
         orders = [m.order_from_rows(head, lines, history[head["id"]]) for head, lines in heads]
         for order in orders:
             self._stored_history[order.id] = len(history[order.id])
+            self._stored_lines[order.id] = order.lines
         return orders
 
     def _one(self, statement: Any, a: str, b: str = "") -> Order | None:
@@ -176,6 +186,12 @@ class SqlOrders(_Repo):
         if known is None:
             known = int(self._c.execute(_HISTORY_COUNT, {"id": order.id}).scalar_one())
         self._c.execute(_ORDER_UPDATE, {"key": order.id, **m.order_to_row(order)})
+        if self._stored_lines.get(order.id) != order.lines:
+            # only an edit before payment changes lines: rewrite them all, in their new order
+            self._c.execute(_LINES_DELETE, {"id": order.id})
+            if order.lines:
+                self._c.execute(_ORDER_LINES_INSERT, self._line_rows(order))
+            self._stored_lines[order.id] = order.lines
         rows = self._history_rows(order, known)
         if rows:
             self._c.execute(_HISTORY_INSERT, rows)
