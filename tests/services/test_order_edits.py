@@ -10,6 +10,7 @@ import pytest
 from ecommerce_core import Money
 from ecommerce_core.domain import events as ev
 from ecommerce_core.domain.errors import (
+    Conflict,
     InvalidInput,
     InvalidTransition,
     NotFound,
@@ -154,3 +155,23 @@ def test_a_paid_order_or_one_being_paid_cannot_be_edited(world: World) -> None:
     with pytest.raises(InvalidTransition):
         w.shop.orders.change_quantity(w.customer, paid.id, "PX-128-BLK", 2)
     assert snapshot(w) == before
+
+
+def test_an_edit_that_would_change_a_limited_promotion_is_refused(world: World) -> None:
+    w = world
+    w.shop.promotions.create(
+        w.admin,
+        name="10% off, 100 orders",
+        benefit=Benefit("percent_off", {"percent": "10"}),
+        usage_limit=100,
+    )
+    order = w.buy(PX_128_BLK=2)
+    assert order.discount == _cny("799.80")
+    before = snapshot(w)
+    with pytest.raises(Conflict) as caught:
+        w.shop.orders.change_quantity(w.customer, order.id, "PX-128-BLK", 1)
+    assert list(caught.value.details["reasons"].values()) == ["limited_promotion_would_change"]
+    assert snapshot(w) == before
+    # an edit that leaves the promotion's discount as it was goes through
+    moved = w.shop.orders.change_address(w.customer, order.id, {**ADDRESS, "phone": "123"})
+    assert moved.discount == order.discount
