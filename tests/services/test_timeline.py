@@ -92,3 +92,30 @@ def test_a_public_note_is_shown_to_the_customer(world: World) -> None:
     world.shop.orders.add_note(world.admin, order.id, "ships Monday", internal=False)
     (_, note) = world.shop.orders.timeline(world.customer, order.id)
     assert (note.kind, note.summary, note.actor) == ("order.note", "ships Monday", "")
+
+
+def test_after_sales_steps_are_on_the_timeline(world: World) -> None:
+    w = world
+    order = w.buy(PX_128_BLK=1)
+    w.shop.payments.pay(w.customer, order.id, payment_method="tok_visa", idempotency_key="p")
+    w.shop.shipping.ship(w.admin, order.id)
+    w.clock.advance(timedelta(hours=31))
+    w.shop.shipping.track(w.customer, order.id)
+    w.clock.advance(timedelta(hours=1))
+    request = w.shop.aftersales.open(
+        w.customer, order.id, kind="return", lines={"PX-128-BLK": 1}, reason="defective"
+    )
+    w.clock.advance(timedelta(hours=1))
+    w.shop.aftersales.approve(w.admin, request.id)
+    entries = w.shop.orders.timeline(w.admin, order.id)
+    steps = [(e.kind, e.actor) for e in entries if e.kind.startswith("aftersales.")]
+    assert steps == [
+        ("aftersales.requested", w.customer.id),
+        ("aftersales.approved", w.admin.id),
+    ]
+    assert entries[-1].data["request_id"] == request.id
+    theirs = w.shop.orders.timeline(w.customer, order.id)
+    assert [e.kind for e in theirs if e.kind.startswith("aftersales.")] == [
+        "aftersales.requested",
+        "aftersales.approved",
+    ]

@@ -242,7 +242,8 @@ class OrderService:
             order = load_visible_order(uow, principal, order_id)
             payments = uow.payments.list_for_order(order.id)
             parcels = uow.shipments.list_for_order(order.id)
-        return build_timeline(principal, order, payments, parcels)
+            requests = uow.aftersales.list_for_order(order.id)
+        return build_timeline(principal, order, payments, parcels, requests)
 
     @retry_on_contention
     def add_note(

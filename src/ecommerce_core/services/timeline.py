@@ -1,8 +1,8 @@
 """An order's timeline: every step of its life, from its history, payments and parcels, in time order.
 
 Nothing new is stored for it: the order's history (each transition, edit and staff note with its
-actor), its payments (declines, refunds) and its parcels (booking, every tracking update) already
-say what happened and when. The customer sees the entries meant for them; staff see everything,
+actor), its payments (declines, refunds), its parcels (booking, every tracking update) and its
+after-sales requests (each step) already say what happened and when. The customer sees the entries meant for them; staff see everything,
 with who did it.
 """
 
@@ -13,6 +13,7 @@ from datetime import datetime
 
 import attrs
 
+from ecommerce_core.domain.aftersales import AfterSalesRequest
 from ecommerce_core.domain.orders import Order
 from ecommerce_core.domain.payments import Payment, PaymentStatus
 from ecommerce_core.domain.security import Permission, Principal
@@ -57,6 +58,7 @@ def build_timeline(
     order: Order,
     payments: Iterable[Payment],
     parcels: Iterable[Shipment],
+    requests: Iterable[AfterSalesRequest] = (),
 ) -> list[TimelineEntry]:
     """Every entry of the order's life in time order.
 
@@ -70,6 +72,7 @@ def build_timeline(
         *((0 if e.kind == "order.placed" else 2, e) for e in history),
         *((1, e) for e in _from_payments(payments)),
         *((1, e) for e in _from_parcels(parcels)),
+        *((1, e) for e in _from_requests(requests)),
     ]
     keyed = sorted(enumerate(ranked), key=lambda item: (item[1][1].at, item[1][0], item[0]))
     ordered = [entry for _, (_, entry) in keyed]
@@ -144,3 +147,20 @@ def _from_parcels(parcels: Iterable[Shipment]) -> list[TimelineEntry]:
                 )
             )
     return entries
+
+
+def _from_requests(requests: Iterable[AfterSalesRequest]) -> list[TimelineEntry]:
+    """Every step of the order's after-sales requests (return, exchange, refund only)."""
+    return [
+        TimelineEntry(
+            step.at,
+            f"aftersales.{step.status.value}",
+            f"{r.kind.value} request {r.id}: {step.status.value}"
+            + (f" ({step.note})" if step.note else ""),
+            status=step.status.value,
+            actor=step.actor_id,
+            data={"request_id": r.id, "kind": r.kind.value},
+        )
+        for r in requests
+        for step in r.steps
+    ]
