@@ -11,7 +11,15 @@ from ecommerce_core.domain import events as ev
 from ecommerce_core.domain import validation as v
 from ecommerce_core.domain.cart import Cart
 from ecommerce_core.domain.catalog import Product
-from ecommerce_core.domain.errors import AlreadyExists, EmptyCart, InvalidInput, UnknownSku
+from ecommerce_core.domain.errors import (
+    AlreadyExists,
+    Contention,
+    EcommerceError,
+    EmptyCart,
+    InvalidInput,
+    StorageError,
+    UnknownSku,
+)
 from ecommerce_core.domain.money import Money
 from ecommerce_core.domain.orders import Address, Order, OrderLine, StatusChange
 from ecommerce_core.domain.pricing import CouponChoice, PriceBreakdown
@@ -136,11 +144,13 @@ class CheckoutService:
         codes = codes_from(coupons)
         points = v.non_negative(redeem_points, "redeem_points")
         now = self._ctx.clock.now()
+        # The key is not looked up first: the order's insert, which the database refuses for a
+        # key the customer used before, is the check (one statement less per order). A replay
+        # that fails before that insert (its cart was emptied by the first call, a coupon of
+        # the first call is used up, ...) looks the key up then, and answers with that order.
+        inserted = False
         try:
             with self._ctx.uow() as uow:
-                existing = uow.orders.get_by_idempotency_key(customer_id, key)
-                if existing is not None:
-                    return existing
                 priced = self._price(uow, customer_id, codes, address, points)
                 pricing, products = priced.breakdown, priced.products
                 refuse_unapplied(pricing, codes)
@@ -190,6 +200,7 @@ class CheckoutService:
                 # everything that touches no shared row is written first; the stock rows, which
                 # every checkout of the same SKU queues for, are locked last and so held shortest
                 uow.orders.add(order)
+                inserted = True  # the key was free: no earlier order to answer with from here on
                 cart = uow.carts.get_for_customer(customer_id)
                 if cart is not None:
                     uow.carts.save(cart.emptied(now))
@@ -245,9 +256,19 @@ class CheckoutService:
                 uow.commit()
                 return order
         except AlreadyExists:
-            # a concurrent call with the same key won the race (the database refuses the second
-            # order at its insert or at commit): answer with the winner's order
+            # an earlier or concurrent call with the same key won (the database refuses the
+            # second order at its insert or at commit): answer with the winner's order
             pass
+        except (Contention, StorageError):
+            raise
+        except EcommerceError:
+            if inserted:
+                raise
+            with self._ctx.uow() as uow:
+                earlier = uow.orders.get_by_idempotency_key(customer_id, key)
+            if earlier is None:
+                raise
+            return earlier
         with self._ctx.uow() as uow:
             winner = uow.orders.get_by_idempotency_key(customer_id, key)
         if winner is None:  # the conflict was on something else; let the caller retry
