@@ -18,11 +18,14 @@ from ecommerce_core.domain.money import Money
 from ecommerce_core.domain.orders import Address, OrderLine
 from ecommerce_core.domain.pricing import (
     AppliedCode,
+    Benefit,
     Buyer,
+    Condition,
     CouponChoice,
     PriceBreakdown,
     PricingContext,
     Promotion,
+    PromotionIndex,
     Redemption,
     RedemptionKind,
     best_coupons,
@@ -82,9 +85,51 @@ def region_of(address: Address | None) -> str:
     return address.country
 
 
-def _buyer(uow: UnitOfWork, customer_id: str) -> Buyer:
+#: Built-in rule kinds that never look at the buyer's order history. When every active
+#: promotion and every entered coupon is made of these only, storage is not asked whether the
+#: customer has ordered before. A kind a plugin adds may look at anything, so it makes the
+#: question asked; a new built-in kind that reads ``Buyer.orders_placed`` must stay out of these.
+_HISTORY_FREE_CONDITIONS = frozenset(
+    {"all", "any", "not", "always", "min_subtotal", "min_quantity", "time_window",
+     "customer_group", "member_tier", "channel", "region"}
+)  # fmt: skip
+_HISTORY_FREE_BENEFITS = frozenset(
+    {"percent_off", "amount_off_unit", "amount_off_line", "fixed_unit_price", "buy_x_get_y",
+     "bundle_price", "amount_off_order", "gift", "free_shipping", "shipping_off",
+     "points_multiplier"}
+)  # fmt: skip
+
+
+def _reads_history(condition: Condition | None, benefit: Benefit) -> bool:
+    if benefit.kind not in _HISTORY_FREE_BENEFITS:
+        return True
+    pending = [] if condition is None else [condition]
+    while pending:
+        current = pending.pop()
+        if current.kind not in _HISTORY_FREE_CONDITIONS:
+            return True
+        pending.extend(current.children)
+    return False
+
+
+def _asks_history(index: PromotionIndex, applied: Sequence[AppliedCode]) -> bool:
+    """Whether any rule of this pricing may look at how many orders the buyer placed."""
+    for rule in index.rules:
+        origin = rule.origin
+        benefit = origin.rule_benefit if isinstance(origin, Promotion) else origin.benefit
+        if _reads_history(origin.condition, benefit):
+            return True
+    return any(
+        a.coupon is not None and _reads_history(a.coupon.condition, a.coupon.benefit)
+        for a in applied
+    )
+
+
+def _buyer(
+    uow: UnitOfWork, customer_id: str, index: PromotionIndex, applied: Sequence[AppliedCode]
+) -> Buyer:
     # first order: nothing placed yet (a cancelled order still counts as an order placed)
-    placed = int(uow.orders.has_orders(customer_id))
+    placed = int(uow.orders.has_orders(customer_id)) if _asks_history(index, applied) else 0
     # groups, tier, contracts and points come from storage (set by staff), never the request
     member = uow.memberships.get(customer_id)
     if member is None:
@@ -156,10 +201,9 @@ def price_for(
     items, products = _lines(uow, cart, products)
     promotions = uow.promotions.list()
     index = ctx.pricing.index(promotions)
-    context = PricingContext(
-        ctx.clock.now(), cart.currency, _buyer(uow, customer_id), region=region_of(address)
-    )
     applied = _applied(uow, customer_id, codes, held_codes)
+    buyer = _buyer(uow, customer_id, index, applied)
+    context = PricingContext(ctx.clock.now(), cart.currency, buyer, region=region_of(address))
     gifts = set(index.gift_skus)
     gifts.update(
         str(a.coupon.benefit.params.get("sku", "")).upper()
@@ -192,10 +236,9 @@ def best_for(
     """The best set of the coupons in the customer's wallet for this cart."""
     items, _ = _lines(uow, cart)
     index = ctx.pricing.index(uow.promotions.list())
-    context = PricingContext(
-        ctx.clock.now(), cart.currency, _buyer(uow, customer_id), region=region_of(address)
-    )
     held = _applied(uow, customer_id, [claim.code for claim in uow.coupons.claims_of(customer_id)])
+    buyer = _buyer(uow, customer_id, index, held)
+    context = PricingContext(ctx.clock.now(), cart.currency, buyer, region=region_of(address))
     return best_coupons(
         items, index, context, held, policy=ctx.pricing.policy, registry=ctx.pricing.registry
     )
