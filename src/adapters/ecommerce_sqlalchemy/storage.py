@@ -17,6 +17,7 @@ from ecommerce_sqlalchemy import repositories as r
 from ecommerce_sqlalchemy.archive import SqlArchive
 from ecommerce_sqlalchemy.errors import translate
 from ecommerce_sqlalchemy.loyalty import SqlMemberships, SqlRedemptions
+from ecommerce_sqlalchemy.memo import RowMemo
 from ecommerce_sqlalchemy.outbox import RelayOutbox
 from ecommerce_sqlalchemy.pricing import SqlCoupons, SqlPromotions
 from ecommerce_sqlalchemy.repositories.aftersales import SqlAfterSales, SqlComplaints
@@ -131,6 +132,8 @@ class SqlStorage:
             sa.event.listen(self.engine, "connect", self._session_settings)
             if not kwargs.get("pool_pre_ping") and ping_after_ms >= 0:
                 _IdlePing(self.engine, ping_after_ms)
+        #: catalog objects built for pricing, by the content of their rows (see memo.py)
+        self.memo = RowMemo()
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self)
@@ -179,8 +182,9 @@ class SqlUnitOfWork:
                 self._conn.close()
             raise translate(exc) from exc
         conn, locking = self._conn, self._storage.dialect != "sqlite"
-        self.categories = r.SqlCategories(conn, locking)
-        self.products = r.SqlProducts(conn, locking)
+        memo = self._storage.memo
+        self.categories = r.SqlCategories(conn, locking, memo)
+        self.products = r.SqlProducts(conn, locking, memo)
         self.customers = r.SqlCustomers(conn, locking)
         self.carts = r.SqlCarts(conn, locking)
         self.warehouses = r.SqlWarehouses(conn, locking)

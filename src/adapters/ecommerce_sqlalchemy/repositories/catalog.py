@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from ecommerce_core.domain.catalog import Category, Product
 from ecommerce_sqlalchemy import mapping as m
 from ecommerce_sqlalchemy import tables as t
+from ecommerce_sqlalchemy.memo import RowMemo, frozen
 from ecommerce_sqlalchemy.repositories._base import (
     _Joined,
     _many,
@@ -42,7 +45,15 @@ def _lineage() -> sa.Select[Any]:
 _CATEGORY_LINEAGE = _lineage()
 
 
+def _key(row: Mapping[Any, Any]) -> tuple[Any, ...]:
+    return tuple(frozen(value) for value in row.values())
+
+
 class SqlCategories(_Repo):
+    def __init__(self, conn: Connection, locking: bool, memo: RowMemo | None = None) -> None:
+        super().__init__(conn, locking)
+        self._memo = memo if memo is not None else RowMemo(0)
+
     def add(self, category: Category) -> None:
         self._c.execute(_CATEGORY_INSERT, m.category_to_row(category))
 
@@ -55,7 +66,10 @@ class SqlCategories(_Repo):
         if not wanted:
             return []
         rows = self._c.execute(_CATEGORY_LINEAGE, {"ids": wanted}).mappings()
-        return [m.category_from_row(r) for r in rows]
+        # pricing reads the same branches again and again: built once per row content
+        return [
+            self._memo.get(("category", _key(r)), partial(m.category_from_row, r)) for r in rows
+        ]
 
     def list(self) -> list[Category]:
         return [m.category_from_row(r) for r in self._c.execute(_CATEGORIES).mappings()]
@@ -79,15 +93,27 @@ _PRODUCTS_IN = _PRODUCTS.query.where(t.products.c.category_id.in_(_many("categor
 
 
 class SqlProducts(_Repo):
+    def __init__(self, conn: Connection, locking: bool, memo: RowMemo | None = None) -> None:
+        super().__init__(conn, locking)
+        self._memo = memo if memo is not None else RowMemo(0)
+
     def add(self, product: Product) -> None:
         head, variants = m.product_to_rows(product)
         self._c.execute(_PRODUCT_INSERT, head)
         self._c.execute(_VARIANT_INSERT, variants)
 
-    def _load(self, statement: Any, params: Mapping[str, Any] | None = None) -> list[Product]:
+    def _load(
+        self, statement: Any, params: Mapping[str, Any] | None = None, memo: bool = False
+    ) -> list[Product]:
+        groups = _PRODUCTS.group(self._c.execute(statement, params).mappings())
+        if not memo:
+            return [m.product_from_rows(head, variants) for head, variants in groups]
         return [
-            m.product_from_rows(head, variants)
-            for head, variants in _PRODUCTS.group(self._c.execute(statement, params).mappings())
+            self._memo.get(
+                ("product", _key(head), tuple(_key(v) for v in variants)),
+                partial(m.product_from_rows, head, variants),
+            )
+            for head, variants in groups
         ]
 
     def get(self, product_id: str) -> Product | None:
@@ -95,13 +121,18 @@ class SqlProducts(_Repo):
         return found[0] if found else None
 
     def get_by_sku(self, sku: str) -> Product | None:
-        return self.get_by_skus([sku]).get(sku)
+        # what an application asks for is built afresh (it may hold on to it)
+        return self._by_skus([sku], memo=False).get(sku)
 
     def get_by_skus(self, skus: Iterable[str]) -> dict[str, Product]:
+        # the pricing read of every cart change, quote and order: built once per row content
+        return self._by_skus(skus, memo=True)
+
+    def _by_skus(self, skus: Iterable[str], memo: bool) -> dict[str, Product]:
         wanted = sorted(set(skus))
         if not wanted:
             return {}
-        products = self._load(_PRODUCTS_BY_SKUS, {"skus": wanted})
+        products = self._load(_PRODUCTS_BY_SKUS, {"skus": wanted}, memo=memo)
         chosen = set(wanted)
         return {v.sku: p for p in products for v in p.variants if v.sku in chosen}
 
