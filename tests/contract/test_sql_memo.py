@@ -63,6 +63,10 @@ def test_a_row_changed_by_hand_is_read_as_it_now_is(store: Storage) -> None:
     assert changed.variant("PX-1").price.amount == first.variant("PX-1").price.amount + 1  # type: ignore[attr-defined]
     assert changed_tree["cat_1"].slug == "everything"  # type: ignore[attr-defined]
     assert changed_tree["cat_2"] is tree["cat_2"]
+    _raw(store, "UPDATE ec_variants SET weight_grams = weight_grams + 7 WHERE sku = 'PX-2'")
+    with store.unit_of_work() as uow:
+        second = uow.products.get_by_skus(["PX-2"])["PX-2"]
+    assert second.variant("PX-2").weight_grams == first.variant("PX-2").weight_grams + 7  # type: ignore[attr-defined]
 
 
 def test_a_row_edited_into_an_illegal_state_is_reported_after_being_remembered(

@@ -45,8 +45,11 @@ def _lineage() -> sa.Select[Any]:
 _CATEGORY_LINEAGE = _lineage()
 
 
+_JSON = (dict, list)
+
+
 def _key(row: Mapping[Any, Any]) -> tuple[Any, ...]:
-    return tuple(frozen(value) for value in row.values())
+    return tuple([frozen(v) if isinstance(v, _JSON) else v for v in row.values()])
 
 
 class SqlCategories(_Repo):
@@ -110,7 +113,8 @@ class SqlProducts(_Repo):
             return [m.product_from_rows(head, variants) for head, variants in groups]
         return [
             self._memo.get(
-                ("product", _key(head), tuple(_key(v) for v in variants)),
+                # the head row is the first joined row: it holds the first variant already
+                ("product", _key(head), *(_key(v) for v in variants[1:])),
                 partial(m.product_from_rows, head, variants),
             )
             for head, variants in groups
