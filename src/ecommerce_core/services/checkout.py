@@ -157,6 +157,7 @@ class CheckoutService:
                 gifts = self._gift_products(uow, pricing)
                 order_id = self._ctx.ids.new_id("ord")
                 reservation_id = self._ctx.ids.new_id("res")
+                warehouses = {w.id: w for w in uow.warehouses.list()}
                 order = Order(
                     id=order_id,
                     number=self._ctx.ids.order_number(now),
@@ -215,10 +216,6 @@ class CheckoutService:
                     uow.orders.update(order)
                 for sku, quantity in given.items():
                     demand[sku] = demand.get(sku, 0) + quantity  # INV-3: summed per SKU
-                # warehouse priorities only rank several warehouses: with the stock in one, the
-                # plan is the same without them (and a statement is saved)
-                several = len({level.warehouse_id for level in levels}) > 1
-                warehouses = {w.id: w for w in uow.warehouses.list()} if several else {}
                 _, reserved = reserve_stock(
                     uow,
                     demand,
