@@ -41,7 +41,14 @@ from ecommerce_core.domain.errors import (
 from ecommerce_core.domain.money import Money
 from ecommerce_core.domain.orders import FulfilmentStatus, Order, OrderStatus, PaymentState
 from ecommerce_core.domain.payments import PaymentStatus, RefundStatus
-from ecommerce_core.domain.refunds import refunded_units, remaining_units, shipping_refunded
+from ecommerce_core.domain.pricing import Benefit
+from ecommerce_core.domain.refunds import (
+    line_values,
+    refunded_units,
+    remaining_units,
+    shipping_refunded,
+    units_value,
+)
 from ecommerce_core.domain.shipping import unshipped
 from ecommerce_sandboxpay import SandboxGateway
 from tests.services.harness import fresh_world
@@ -78,6 +85,12 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.orders: list[str] = []
         self.requests: list[str] = []
         self.n = 0
+        # an order-level discount (满减) spread over the lines: refunds give back shares of it
+        self.shop.promotions.create(
+            self.admin,
+            name="7.77 off every order",
+            benefit=Benefit("amount_off_order", {"amount": Money.of("7.77", "CNY")}),
+        )
         # what each order and request is now, read again after every step (for preconditions)
         self.statuses: dict[str, str] = {}
         self.live: set[str] = set()
@@ -154,6 +167,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                 self.shop.carts.remove_item(self.w.customer, sku)
             return
         assert order.status is OrderStatus.PENDING_PAYMENT
+        assert order.discount == Money.of("7.77", "CNY")
         self.orders.append(order.id)
 
     @precondition(lambda self: self._any(OrderStatus.PENDING_PAYMENT))
@@ -468,9 +482,21 @@ class LifecycleMachine(RuleBasedStateMachine):
             ]
             held = units_in_requests(requests)
             done = refunded_units(refunds)
+            values = line_values(order)
             for i, line in enumerate(order.lines):
                 assert held.get(i, 0) <= line.quantity
                 assert done.get(i, 0) <= line.quantity
+                # the units refunded so far gave back exactly the first units' shares: all of
+                # them, exactly the line's worth (its discount share and tax included)
+                given = sum(
+                    ln.amount.amount
+                    for r in refunds
+                    if r.status is not RefundStatus.FAILED
+                    for ln in r.lines
+                    if ln.line == i
+                )
+                exact = units_value(values[i], line.quantity, 0, done.get(i, 0))
+                assert given == exact.amount
             shipping = [
                 r for r in refunds if r.shipping is not None and r.status is not RefundStatus.FAILED
             ]
