@@ -272,3 +272,25 @@ def test_an_order_completed_automatically_earns_its_points_once(w: World) -> Non
     assert [o.id for o in w.shop.orders.complete_delivered(Principal.system())] == [order.id]
     assert w.shop.orders.complete_delivered(Principal.system()) == []
     assert w.shop.loyalty.membership(w.customer).points == 44 * 2  # 44.91 paid (9折), silver x2
+
+
+def test_a_paid_order_refunded_in_full_gives_its_points_back_and_earns_none(w: World) -> None:
+    w.shop.loyalty.adjust_points(w.admin, str(w.customer.id), 1_000)
+    w.shop.carts.add_item(w.customer, "CABLE-1M", 1)
+    order = _place(w, "refund-1", redeem_points=1_000)  # 499 points: 10 % of 49.90
+    payment = w.shop.payments.pay(
+        w.customer, order.id, payment_method="tok_visa", idempotency_key="pay"
+    )
+    assert w.shop.loyalty.membership(w.customer).points == 501
+    w.shop.payments.refund(
+        w.admin, payment.id, amount=payment.captured_amount, idempotency_key="refund"
+    )
+    assert w.shop.loyalty.membership(w.customer).points == 1_000
+    with w.shop._ctx.uow() as uow:
+        uses = uow.redemptions.for_order(order.id)
+    assert all(r.settled_at is not None for r in uses)
+    assert {e.reason for e in w.shop.loyalty.ledger(w.customer)} == {
+        PointsReason.ADJUSTED,
+        PointsReason.REDEEMED,
+        PointsReason.RETURNED,
+    }

@@ -10,6 +10,7 @@ from ecommerce_core.domain.payments import Payment, RefundStatus
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
 from ecommerce_core.services.orders import release_reservation
+from ecommerce_core.services.redemptions import return_points
 
 __all__ = ["order_refund_action", "record_refund_on_order"]
 
@@ -51,3 +52,4 @@ def record_refund_on_order(
         # all the money went back, so nothing more ships: what the order still holds in the
         # warehouse is sellable again (docs/inventory.md)
         release_reservation(uow, order, at, actor=actor)
+        return_points(uow, ctx, order)  # the points it was partly paid with come back

@@ -15,7 +15,7 @@ from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
 from ecommerce_core.services.loyalty import credit_points
 
-__all__ = ["award_points", "give_back", "record_redemptions"]
+__all__ = ["award_points", "give_back", "record_redemptions", "return_points"]
 
 _ALL = tuple(RedemptionKind)
 
@@ -94,6 +94,18 @@ def give_back(uow: UnitOfWork, ctx: ServiceContext, order: Order) -> None:
                 uow, ctx, r.customer_id, r.points, PointsReason.RETURNED, order_id=order.id
             )
         # EARN: settled unawarded, so the points are never credited
+
+
+def return_points(uow: UnitOfWork, ctx: ServiceContext, order: Order) -> None:
+    """A paid order was refunded in full (and closed): the points it redeemed come back and the
+    points it would have earned are voided, once. Its coupon and promotion uses stay taken: the
+    offer was used on an order that was paid."""
+    kinds = (RedemptionKind.POINTS, RedemptionKind.EARN)
+    for r in uow.redemptions.settle(order.id, kinds, ctx.clock.now()):
+        if r.kind is RedemptionKind.POINTS:
+            credit_points(
+                uow, ctx, r.customer_id, r.points, PointsReason.RETURNED, order_id=order.id
+            )
 
 
 def award_points(uow: UnitOfWork, ctx: ServiceContext, order: Order) -> None:
