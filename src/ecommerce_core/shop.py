@@ -38,6 +38,7 @@ from ecommerce_core.services.orders import OrderService
 from ecommerce_core.services.payments import PaymentService
 from ecommerce_core.services.promotions import PromotionService
 from ecommerce_core.services.shipping import ShippingService
+from ecommerce_core.services.stocktakes import StocktakeService
 
 __all__ = ["Shop"]
 
@@ -61,6 +62,7 @@ class Shop:
         self.clock = ctx.clock
         self.catalog = CatalogService(ctx)
         self.inventory = InventoryService(ctx)
+        self.stocktakes = StocktakeService(ctx)
         self.promotions = PromotionService(ctx)
         self.carts = CartService(ctx)
         self.checkout = CheckoutService(ctx)

@@ -47,6 +47,8 @@ def _busy_shop(w: World) -> None:
     w.shop.promotions.create_percentage(
         w.admin, name="Phones 12.5% off", percent="12.5", category_ids=[w.phones.id]
     )
+    take = w.shop.stocktakes.open(w.admin, warehouse_id="sz", note="year end")
+    w.shop.stocktakes.count(w.admin, take.id, sku="PX-256-WHT", counted=9)
     w.shop.events.relay_all(Principal.system(), consumer="crm", publisher=RecordingPublisher())
 
 

@@ -1,6 +1,6 @@
 """Stock through the shop's own use cases, in any order, on memory and SQLite (hypothesis state
 machine): receive, reserve (place an order), commit (pay), release (cancel, expiry sweep), ship,
-return, adjust and transfer. After every step: each level is the sum of its ledger, nothing is
+return, adjust, transfer and stocktake. After every step: each level is the sum of its ledger, nothing is
 negative, reserved <= on hand, and the totals are those of an independent model."""
 
 from __future__ import annotations
@@ -170,6 +170,21 @@ class StockMachine(RuleBasedStateMachine):
             assert on_hand - reserved < n
             return
         assert on_hand - reserved >= n
+
+    @rule(sku=st.sampled_from(SKUS), wh=st.sampled_from(WAREHOUSES), counted=st.integers(0, 8))
+    def stocktake(self, sku: str, wh: str, counted: int) -> None:
+        on_hand, reserved = self._levels().get((sku, wh), (0, 0))
+        take = self.shop.stocktakes.open(self.w.admin, warehouse_id=wh)
+        self.shop.stocktakes.count(self.w.admin, take.id, sku=sku, counted=counted)
+        try:
+            self.shop.stocktakes.apply(self.w.admin, take.id)
+        except OutOfStock:
+            assert counted < reserved
+            self.shop.stocktakes.cancel(self.w.admin, take.id)
+            return
+        assert counted >= reserved
+        self.adjusted[sku] += counted - on_hand
+        assert self._levels()[(sku, wh)] == (counted, reserved)
 
     # -- what must hold after every step --------------------------------------------------
     @invariant()

@@ -982,3 +982,18 @@ def test_stock_settings_and_warehouse_regions_round_trip_and_old_documents_still
     assert warehouse.regions == ("CN", "CN-GD")
     assert m.warehouse_from_doc(_through_bson(m.warehouse_to_doc(warehouse))) == warehouse
     assert m.warehouse_from_doc({"_id": "bj", "name": "Beijing", "priority": 2}).regions == ()
+
+
+def test_a_stocktake_comes_back_exactly_as_stored_through_bson() -> None:
+    pytest.importorskip("pymongo")
+    from ecommerce_core.domain.stock_control import Stocktake, StocktakeCount, StocktakeStatus
+    from ecommerce_mongo.stock_ledger import stocktake_from_doc, stocktake_to_doc
+
+    at = datetime(2026, 4, 1, 9, 30, 0, 123456, tzinfo=UTC)
+    take = Stocktake(
+        "stk_1", "sz", at, "adm_1", "aisle 4", StocktakeStatus.APPLIED,
+        (StocktakeCount("A-1", 3, 5, at, "adm_2"),), at,
+    )  # fmt: skip
+    assert stocktake_from_doc(_through_bson(stocktake_to_doc(take))) == take
+    with pytest.raises(CorruptData):
+        stocktake_from_doc({**stocktake_to_doc(take), "status": "done"})

@@ -7,14 +7,16 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from ecommerce_core.domain.errors import AlreadyExists, NotFound
+from ecommerce_core.domain.stock_control import Stocktake
 from ecommerce_core.domain.stock_ledger import LedgerEntry, MovementKind, balances
 
 if TYPE_CHECKING:
     from ecommerce_memory.storage import MemoryUnitOfWork
 
-__all__ = ["INVENTORY_TABLES", "MemoryStockLedger"]
+__all__ = ["INVENTORY_TABLES", "MemoryStockLedger", "MemoryStocktakes"]
 
-INVENTORY_TABLES = ("stock_ledger",)
+INVENTORY_TABLES = ("stock_ledger", "stocktakes")
 
 
 class MemoryStockLedger:
@@ -61,3 +63,28 @@ class MemoryStockLedger:
     def balances(self, skus: Iterable[str] | None = None) -> dict[tuple[str, str], tuple[int, int]]:
         wanted = None if skus is None else set(skus)
         return balances(e for e in self._rows.values() if wanted is None or e.sku in wanted)
+
+
+class MemoryStocktakes:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _rows(self) -> dict[str, Stocktake]:
+        return self._uow.working["stocktakes"]
+
+    def add(self, stocktake: Stocktake) -> None:
+        if stocktake.id in self._rows:
+            raise AlreadyExists("that stocktake exists", id=stocktake.id)
+        self._rows[stocktake.id] = stocktake
+
+    def get(self, stocktake_id: str, *, for_update: bool = False) -> Stocktake | None:
+        return self._rows.get(stocktake_id)
+
+    def update(self, stocktake: Stocktake) -> None:
+        if stocktake.id not in self._rows:
+            raise NotFound("no such stocktake", id=stocktake.id)
+        self._rows[stocktake.id] = stocktake
+
+    def list(self) -> list[Stocktake]:
+        return sorted(self._rows.values(), key=lambda s: (s.opened_at, s.id), reverse=True)

@@ -27,7 +27,7 @@ from ecommerce_memory.aftersales import (
     MemoryAfterSales,
     MemoryComplaints,
 )
-from ecommerce_memory.inventory import INVENTORY_TABLES, MemoryStockLedger
+from ecommerce_memory.inventory import INVENTORY_TABLES, MemoryStockLedger, MemoryStocktakes
 from ecommerce_memory.loyalty import (
     LOYALTY_KEYS,
     LOYALTY_TABLES,
@@ -408,6 +408,7 @@ _KEYS: dict[str, Any] = {
     "payments": lambda p: p.id,
     "shipments": lambda s: s.id,
     "stock_ledger": lambda e: e.id,
+    "stocktakes": lambda s: s.id,
     **LOYALTY_KEYS,
     **AFTERSALES_KEYS,
 }
@@ -458,6 +459,7 @@ class MemoryUnitOfWork:
         self.warehouses = _Warehouses(self)
         self.stock = _Stock(self)
         self.stock_ledger = MemoryStockLedger(self)
+        self.stocktakes = MemoryStocktakes(self)
         self.reservations = _Reservations(self)
         self.orders = _Orders(self)
         self.payments = _Payments(self)

@@ -23,7 +23,12 @@ from ecommerce_mongo.outbox import raise_counter
 from ecommerce_mongo.repositories import BY_ID, CLAIMS_ORDER, find_all
 from ecommerce_mongo.session import Session
 from ecommerce_mongo.stock_ledger import COUNTER as LEDGER_COUNTER
-from ecommerce_mongo.stock_ledger import entry_from_doc, entry_to_doc
+from ecommerce_mongo.stock_ledger import (
+    entry_from_doc,
+    entry_to_doc,
+    stocktake_from_doc,
+    stocktake_to_doc,
+)
 
 __all__ = ["MongoArchive"]
 
@@ -37,6 +42,7 @@ _AGGREGATES: dict[str, tuple[str, Callable[[Doc], Any], Callable[[Any], Doc]]] =
     "promotions": (s.PROMOTIONS, m.promotion_from_doc, m.promotion_to_doc),
     "coupons": (s.COUPONS, m.coupon_from_doc, m.coupon_to_doc),
     "coupon_codes": (s.COUPON_CODES, m.code_from_doc, m.code_to_doc),
+    "stocktakes": (s.STOCKTAKES, stocktake_from_doc, stocktake_to_doc),
     "reservations": (s.RESERVATIONS, m.reservation_from_doc, m.reservation_to_doc),
     "orders": (s.ORDERS, m.order_from_doc, m.order_to_doc),
     "payments": (s.PAYMENTS, m.payment_from_doc, m.payment_to_doc),

@@ -21,10 +21,10 @@ __all__ = [
     "Index",
 ]
 
-SCHEMA_VERSION = 7  # 2: coupons, their codes and wallets; counters' validators. 3: stock ledger.
+SCHEMA_VERSION = 8  # 2: coupons, their codes and wallets; counters' validators. 3: stock ledger.
 # 4: order payment and fulfilment statuses. 5: the lines of each parcel
 # 6: memberships, the points ledger and redemptions
-# 7: after-sales requests and complaints
+# 7: after-sales requests and complaints. 8: stocktakes
 
 CATEGORIES = "ec_categories"
 PRODUCTS = "ec_products"
@@ -34,6 +34,7 @@ WAREHOUSES = "ec_warehouses"
 STOCK = "ec_stock_levels"
 #: the append-only stock ledger; ``_id`` from the ``stock_ledger`` counter
 STOCK_LEDGER = "ec_stock_ledger"
+STOCKTAKES = "ec_stocktakes"
 RESERVATIONS = "ec_reservations"
 ORDERS = "ec_orders"
 PAYMENTS = "ec_payments"
@@ -89,6 +90,7 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
     CARTS: (_ix("uq_customer", "customer_id", unique=True),),
     WAREHOUSES: (),
     STOCK: (_ix("uq_sku_warehouse", "sku", "warehouse_id", unique=True),),
+    STOCKTAKES: (_ix("ix_newest", "-opened_at", "-_id"),),
     STOCK_LEDGER: (
         _ix("ix_level", "sku", "warehouse_id", "-_id"),
         _ix("ix_order", "order_id", "-_id"),

@@ -1,24 +1,36 @@
-"""The append-only stock ledger in ``ec_stock_ledger``: one document per entry, ``_id`` from a
-counter (as the outbox's), inserted with the level change in the unit of work's transaction."""
+"""The append-only stock ledger in ``ec_stock_ledger`` (one document per entry, ``_id`` from a
+counter, as the outbox's, inserted with the level change in the unit of work's transaction), and
+stocktakes in ``ec_stocktakes`` (their counts embedded)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 from pymongo.database import Database
 
+from ecommerce_core.domain.errors import NotFound
+from ecommerce_core.domain.stock_control import Stocktake, StocktakeCount, StocktakeStatus
 from ecommerce_core.domain.stock_ledger import LedgerEntry, MovementKind
 from ecommerce_mongo import fields as f
 from ecommerce_mongo import schema as s
 from ecommerce_mongo.mapping import Doc
 from ecommerce_mongo.outbox import allocate_ids
 from ecommerce_mongo.repositories import find_all
-from ecommerce_mongo.session import Session
+from ecommerce_mongo.session import LOCK_FIELD, Session
 
-__all__ = ["COUNTER", "MongoStockLedger", "entry_from_doc", "entry_to_doc"]
+__all__ = [
+    "COUNTER",
+    "MongoStockLedger",
+    "MongoStocktakes",
+    "entry_from_doc",
+    "entry_to_doc",
+    "stocktake_from_doc",
+    "stocktake_to_doc",
+]
 
 COUNTER = "stock_ledger"
 
@@ -123,3 +135,80 @@ class MongoStockLedger:
             (r["_id"]["sku"], r["_id"]["warehouse_id"]): (int(r["on_hand"]), int(r["reserved"]))
             for r in rows
         }
+
+
+def stocktake_to_doc(s: Stocktake) -> Doc:
+    return {
+        "_id": s.id,
+        "warehouse_id": s.warehouse_id,
+        "opened_at": f.time_to_text(s.opened_at),
+        "opened_by": s.opened_by,
+        "note": s.note,
+        "status": s.status.value,
+        "counts": [
+            {
+                "sku": c.sku,
+                "counted": c.counted,
+                "expected": c.expected,
+                "counted_at": f.time_to_text(c.counted_at),
+                "counted_by": c.counted_by,
+            }
+            for c in s.counts
+        ],
+        "closed_at": f.opt_time_text(s.closed_at),
+    }
+
+
+def stocktake_from_doc(d: Mapping[str, Any]) -> Stocktake:
+    with f.guard("stocktake", d.get("_id")):
+        s = Stocktake(
+            f.text(d, "_id"),
+            f.text(d, "warehouse_id"),
+            f.time(d, "opened_at"),
+            f.text(d, "opened_by"),
+            f.text(d, "note"),
+            StocktakeStatus(f.text(d, "status")),
+            tuple(
+                StocktakeCount(
+                    f.text(c, "sku"),
+                    f.whole(c, "counted"),
+                    f.whole(c, "expected"),
+                    f.time(c, "counted_at"),
+                    f.text(c, "counted_by"),
+                )
+                for c in f.docs(d, "counts")
+            ),
+            f.opt_time(d, "closed_at"),
+        )
+    return f.canonical("stocktake", d, s, stocktake_to_doc)
+
+
+class MongoStocktakes:
+    def __init__(self, db: Database[Doc], tx: Session) -> None:
+        self._tx = tx
+        self._col: Collection[Doc] = db[s.STOCKTAKES]
+
+    def add(self, stocktake: Stocktake) -> None:
+        self._tx.write(self._col.insert_one, stocktake_to_doc(stocktake))
+
+    def get(self, stocktake_id: str, *, for_update: bool = False) -> Stocktake | None:
+        if for_update and self._tx.transactional:
+            d = self._tx.lock(
+                self._col.find_one_and_update,
+                {"_id": stocktake_id},
+                {"$inc": {LOCK_FIELD: 1}},
+                return_document=ReturnDocument.AFTER,
+            )
+        else:
+            d = self._tx.read(self._col.find_one, {"_id": stocktake_id})
+        return None if d is None else stocktake_from_doc(d)
+
+    def update(self, stocktake: Stocktake) -> None:
+        doc = stocktake_to_doc(stocktake)
+        done = self._tx.write(self._col.replace_one, {"_id": doc["_id"]}, doc)
+        if done.matched_count == 0:
+            raise NotFound("no such stocktake", id=stocktake.id)
+
+    def list(self) -> list[Stocktake]:
+        docs = self._tx.read(find_all, self._col, {}, [("opened_at", -1), ("_id", -1)])
+        return [stocktake_from_doc(d) for d in docs]

@@ -21,7 +21,7 @@ from ecommerce_mongo.loyalty import MongoMemberships, MongoRedemptions
 from ecommerce_mongo.mapping import Doc
 from ecommerce_mongo.outbox import MongoOutbox
 from ecommerce_mongo.session import Session
-from ecommerce_mongo.stock_ledger import MongoStockLedger
+from ecommerce_mongo.stock_ledger import MongoStockLedger, MongoStocktakes
 from ecommerce_mongo.topology import deployment_kind, uses_transactions
 
 __all__ = ["DEFAULT_DATABASE", "DEFAULT_LOCK_TIMEOUT_MS", "MongoStorage", "MongoUnitOfWork"]
@@ -109,6 +109,7 @@ class MongoUnitOfWork:
         self.warehouses = r.MongoWarehouses(db, tx)
         self.stock = r.MongoStock(db, tx)
         self.stock_ledger = MongoStockLedger(db, tx)
+        self.stocktakes = MongoStocktakes(db, tx)
         self.reservations = r.MongoReservations(db, tx)
         self.orders = r.MongoOrders(db, tx)
         self.payments = r.MongoPayments(db, tx)

@@ -63,6 +63,7 @@ class SqlArchive:
                     sa.select(t.coupon_claims).order_by(*t.coupon_claims.primary_key.columns)
                 ).mappings()
             ],
+            "stocktakes": [u.stocktakes.get(i) for i in self._ids(t.stocktakes)],
             "reservations": [u.reservations.get(i) for i in self._ids(t.reservations)],
             "orders": [u.orders.get(i) for i in self._ids(t.orders)],
             "payments": [u.payments.get(i) for i in self._ids(t.payments)],
@@ -118,6 +119,7 @@ class SqlArchive:
             "coupons": u.coupons.add,
             "coupon_codes": lambda code: u.coupons.add_codes([code]),
             "coupon_claims": u.coupons.add_claim,
+            "stocktakes": u.stocktakes.add,
             "reservations": u.reservations.add,
             "orders": u.orders.add,
             "payments": u.payments.add,

@@ -190,6 +190,7 @@ class SqlUnitOfWork:
         self.warehouses = r.SqlWarehouses(conn, locking)
         self.stock = r.SqlStock(conn, locking)
         self.stock_ledger = r.SqlStockLedger(conn, locking)
+        self.stocktakes = r.SqlStocktakes(conn, locking)
         self.reservations = r.SqlReservations(conn, locking)
         self.orders = r.SqlOrders(conn, locking)
         self.payments = r.SqlPayments(conn, locking)

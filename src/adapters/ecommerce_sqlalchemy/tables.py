@@ -145,6 +145,20 @@ stock_ledger = sa.Table(
     sa.Index("ix_ec_stock_ledger_reference", "reference"),
 )
 
+# a count of one warehouse; its counts, few and always read together, as JSON
+stocktakes = sa.Table(
+    "ec_stocktakes",
+    metadata,
+    _id("id", primary_key=True),
+    _id("warehouse_id", sa.ForeignKey("ec_warehouses.id"), nullable=False),
+    sa.Column("opened_at", UTCDateTime, nullable=False),
+    _id("opened_by", nullable=False),
+    sa.Column("note", sa.String(500), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("counts", sa.JSON, nullable=False),
+    sa.Column("closed_at", UTCDateTime, nullable=True),
+)
+
 reservations = sa.Table(
     "ec_reservations",
     metadata,

@@ -31,6 +31,7 @@ from ecommerce_core.domain.orders import Order
 from ecommerce_core.domain.payments import Payment
 from ecommerce_core.domain.pricing import Coupon, CouponClaim, CouponCode, Promotion, Redemption
 from ecommerce_core.domain.shipping import Shipment
+from ecommerce_core.domain.stock_control import Stocktake
 from ecommerce_core.domain.stock_ledger import LedgerEntry
 
 __all__ = ["FORMAT", "KINDS", "Manifest", "parents_first", "read_archive", "write_archive"]
@@ -44,6 +45,7 @@ KINDS: dict[str, Any] = {
     "warehouses": Warehouse,
     "stock": StockLevel,
     "stock_ledger": LedgerEntry,
+    "stocktakes": Stocktake,
     "customers": Customer,
     "carts": Cart,
     "promotions": Promotion,

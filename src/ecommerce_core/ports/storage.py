@@ -31,6 +31,7 @@ from ecommerce_core.domain.pricing import (
     RedemptionKind,
 )
 from ecommerce_core.domain.shipping import Shipment
+from ecommerce_core.domain.stock_control import Stocktake
 from ecommerce_core.domain.stock_ledger import LedgerEntry, MovementKind
 from ecommerce_core.ports.aftersales import AfterSalesRepository, ComplaintRepository
 
@@ -52,6 +53,7 @@ __all__ = [
     "ShipmentRepository",
     "StockLedger",
     "StockRepository",
+    "StocktakeRepository",
     "Storage",
     "StoredEvent",
     "UnitOfWork",
@@ -160,6 +162,19 @@ class StockLedger(Protocol):
     def balances(self, skus: Iterable[str] | None = None) -> dict[tuple[str, str], tuple[int, int]]:
         """``(sum of on-hand deltas, sum of reserved deltas)`` per (SKU, warehouse), of these SKUs
         or of all: what the stock levels must equal."""
+
+
+class StocktakeRepository(Protocol):
+    def add(self, stocktake: Stocktake) -> None:
+        """:raises AlreadyExists: the id is taken."""
+
+    def get(self, stocktake_id: str, *, for_update: bool = False) -> Stocktake | None: ...
+
+    def update(self, stocktake: Stocktake) -> None:
+        """Replace its status, counts and closing time. :raises NotFound: no such stocktake."""
+
+    def list(self) -> list[Stocktake]:
+        """Every stocktake, newest first (by opening time, then id)."""
 
 
 class ReservationRepository(Protocol):
@@ -417,6 +432,9 @@ class UnitOfWork(Protocol):
 
     @property
     def stock_ledger(self) -> StockLedger: ...
+
+    @property
+    def stocktakes(self) -> StocktakeRepository: ...
 
     @property
     def reservations(self) -> ReservationRepository: ...

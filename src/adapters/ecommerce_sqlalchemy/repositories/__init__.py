@@ -23,6 +23,7 @@ from ecommerce_sqlalchemy.repositories.orders import SqlOrders
 from ecommerce_sqlalchemy.repositories.payments import SqlPayments
 from ecommerce_sqlalchemy.repositories.shipping import SqlShipments
 from ecommerce_sqlalchemy.repositories.stock_ledger import SqlStockLedger
+from ecommerce_sqlalchemy.repositories.stocktakes import SqlStocktakes
 
 __all__ = [
     "SqlCarts",
@@ -37,5 +38,6 @@ __all__ = [
     "SqlShipments",
     "SqlStock",
     "SqlStockLedger",
+    "SqlStocktakes",
     "SqlWarehouses",
 ]
