@@ -184,7 +184,7 @@ class StockMachine(RuleBasedStateMachine):
             return
         assert counted >= reserved
         self.adjusted[sku] += counted - on_hand
-        assert self._levels()[(sku, wh)] == (counted, reserved)
+        assert self._levels().get((sku, wh), (0, 0)) == (counted, reserved)
 
     # -- what must hold after every step --------------------------------------------------
     @invariant()
