@@ -161,7 +161,8 @@ class _Carts(_Repo):
     def get(self, cart_id: str) -> Cart | None:
         return self.rows.get(cart_id)
 
-    def get_for_customer(self, customer_id: str) -> Cart | None:
+    def get_for_customer(self, customer_id: str, *, for_update: bool = False) -> Cart | None:
+        # units of work run one at a time here: nothing to lock
         return next((c for c in self.rows.values() if c.customer_id == customer_id), None)
 
     def save(self, cart: Cart) -> None:

@@ -175,8 +175,10 @@ class MongoCarts(_Repo):
         d = self._get(cart_id)
         return None if d is None else m.cart_from_doc(d)
 
-    def get_for_customer(self, customer_id: str) -> Cart | None:
+    def get_for_customer(self, customer_id: str, *, for_update: bool = False) -> Cart | None:
         d = self._one({"customer_id": customer_id})
+        if d is not None and for_update:
+            d = self._locked(d["_id"])  # read again under the lock: it may have been emptied
         return None if d is None else m.cart_from_doc(d)
 
     def save(self, cart: Cart) -> None:

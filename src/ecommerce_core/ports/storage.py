@@ -105,7 +105,9 @@ class CustomerRepository(Protocol):
 class CartRepository(Protocol):
     def get(self, cart_id: str) -> Cart | None: ...
 
-    def get_for_customer(self, customer_id: str) -> Cart | None: ...
+    def get_for_customer(self, customer_id: str, *, for_update: bool = False) -> Cart | None:
+        """The customer's cart; ``for_update`` locks it until the unit of work ends, so that
+        two checkouts of one cart are serialised and the second finds it emptied."""
 
     def save(self, cart: Cart) -> None:
         """Insert or replace the cart and its lines."""

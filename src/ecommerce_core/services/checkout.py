@@ -151,7 +151,8 @@ class CheckoutService:
         inserted = False
         try:
             with self._ctx.uow() as uow:
-                priced = self._price(uow, customer_id, codes, address, points)
+                # the cart is locked first: a second checkout of it waits, then finds it empty
+                priced = self._price(uow, customer_id, codes, address, points, lock_cart=True)
                 pricing, products = priced.breakdown, priced.products
                 refuse_unapplied(pricing, codes)
                 gifts = self._gift_products(uow, pricing)
@@ -283,8 +284,8 @@ class CheckoutService:
         return principal.id
 
     @staticmethod
-    def _cart(uow: UnitOfWork, customer_id: str) -> Cart:
-        cart = uow.carts.get_for_customer(customer_id)
+    def _cart(uow: UnitOfWork, customer_id: str, *, lock: bool = False) -> Cart:
+        cart = uow.carts.get_for_customer(customer_id, for_update=lock)
         if cart is None or not cart.lines:
             raise EmptyCart("the cart is empty")
         return cart
@@ -300,8 +301,10 @@ class CheckoutService:
         codes: Sequence[str],
         address: Address | None,
         redeem_points: int = 0,
+        *,
+        lock_cart: bool = False,
     ) -> Priced:
-        cart = self._cart(uow, customer_id)
+        cart = self._cart(uow, customer_id, lock=lock_cart)
         products = uow.products.get_by_skus(line.sku for line in cart.lines)
         gone = sorted(
             ln.sku for ln in cart.lines if ln.sku not in products or not products[ln.sku].active

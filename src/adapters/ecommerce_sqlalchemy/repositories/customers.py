@@ -50,6 +50,11 @@ _CARTS = _Joined(
 )
 _CART_BY_ID = _CARTS.query.where(t.carts.c.id == _param("key"))
 _CART_BY_CUSTOMER = _CARTS.query.where(t.carts.c.customer_id == _param("key"))
+_CART_BY_CUSTOMER_LOCKED = _CART_BY_CUSTOMER.with_for_update(of=t.carts)
+# PostgreSQL re-reads a locked row once its lock is granted, but not the rows joined to it: a
+# cart emptied meanwhile would still show its lines. There the lock is taken by a statement of its
+# own and the cart is read by the next one, which sees everything committed before the lock.
+_CART_LOCK = sa.select(t.carts.c.id).where(t.carts.c.customer_id == _param("key")).with_for_update()
 _CART_INSERT = sa.insert(t.carts)
 _CART_UPDATE = sa.update(t.carts).where(t.carts.c.id == _param("key"))
 _CART_LINES_DELETE = sa.delete(t.cart_lines).where(t.cart_lines.c.cart_id == _param("key"))
@@ -63,6 +68,7 @@ class SqlCarts(_Repo):
         # the carts this transaction read or wrote, by cart id and by customer id (immutable)
         self._by_id: dict[str, Cart | None] = {}
         self._by_customer: dict[str, Cart | None] = {}
+        self._locked: set[str] = set()  # customers whose cart this transaction locked
 
     def _remember(self, cart: Cart) -> Cart:
         self._by_id[cart.id] = self._by_customer[cart.customer_id] = cart
@@ -77,10 +83,17 @@ class SqlCarts(_Repo):
             return self._by_id[cart_id]
         return self._one(_CART_BY_ID, cart_id)
 
-    def get_for_customer(self, customer_id: str) -> Cart | None:
-        if customer_id in self._by_customer:
+    def get_for_customer(self, customer_id: str, *, for_update: bool = False) -> Cart | None:
+        locking = for_update and self._locking  # SQLite: BEGIN IMMEDIATE holds the lock already
+        if customer_id in self._by_customer and (not locking or customer_id in self._locked):
             return self._by_customer[customer_id]
-        return self._one(_CART_BY_CUSTOMER, customer_id)
+        if not locking:
+            return self._one(_CART_BY_CUSTOMER, customer_id)
+        self._locked.add(customer_id)
+        if self._chain:  # PostgreSQL: lock, then read (see _CART_LOCK)
+            self._c.execute(_CART_LOCK, {"key": customer_id})
+            return self._one(_CART_BY_CUSTOMER, customer_id)
+        return self._one(_CART_BY_CUSTOMER_LOCKED, customer_id)
 
     def save(self, cart: Cart) -> None:
         head = {
