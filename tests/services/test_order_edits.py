@@ -3,6 +3,7 @@ nothing; only the order's customer or staff, only while it awaits payment."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -175,3 +176,21 @@ def test_an_edit_that_would_change_a_limited_promotion_is_refused(world: World) 
     # an edit that leaves the promotion's discount as it was goes through
     moved = w.shop.orders.change_address(w.customer, order.id, {**ADDRESS, "phone": "123"})
     assert moved.discount == order.discount
+
+
+def test_an_edit_keeps_the_hold_s_deadline_so_edits_never_extend_it(world: World) -> None:
+    w = world
+    order = w.buy(PX_128_BLK=1)
+    with w.shop.storage.unit_of_work() as uow:
+        first = uow.reservations.get(order.reservation_id)  # type: ignore[arg-type]
+    assert first is not None
+    w.clock.advance(first.expires_at - w.clock.now() - timedelta(minutes=1))
+    edited = w.shop.orders.change_quantity(w.customer, order.id, "PX-128-BLK", 2)
+    w.clock.advance(timedelta(minutes=1))
+    edited = w.shop.orders.change_quantity(w.customer, edited.id, "PX-128-BLK", 3)
+    with w.shop.storage.unit_of_work() as uow:
+        hold = uow.reservations.get(edited.reservation_id)  # type: ignore[arg-type]
+    assert hold is not None and hold.expires_at == first.expires_at
+    expired = w.shop.orders.expire_unpaid(w.admin)
+    assert [o.id for o in expired] == [order.id]
+    assert _reserved(w, "PX-128-BLK") == 0

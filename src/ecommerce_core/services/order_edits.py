@@ -9,7 +9,7 @@ locks, so that an edit that cannot be priced or held changes nothing at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -118,6 +118,11 @@ def _priced(
     for sku, n in given.items():
         demand[sku] = demand.get(sku, 0) + n  # INV-3: summed per SKU
     reservation_id = ctx.ids.new_id("res")
+    ttl = ctx.settings.reservation_ttl
+    if held is not None:
+        # the new hold keeps the old one's deadline: editing again and again never holds the
+        # stock (nor leaves the order unpaid) for longer than one placement would
+        ttl = min(ttl, max(held.expires_at - now, timedelta(0)))
     _, reserved = reserve_stock(
         uow,
         demand,
@@ -126,7 +131,7 @@ def _priced(
         reservation_id,
         order.id,
         now,
-        ctx.settings.reservation_ttl,
+        ttl,
         actor=actor,
         destination=address,
         strategy=ctx.allocation,
