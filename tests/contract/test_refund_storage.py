@@ -3,6 +3,8 @@ shipping come back exactly as stored."""
 
 from __future__ import annotations
 
+import threading
+
 import attrs
 
 from ecommerce_core.domain.money import Money
@@ -61,3 +63,38 @@ def test_a_line_refund_keeps_its_lines_and_shipping(storage: Storage) -> None:
         assert uow.payments.list_for_order("ord_1") == [done]
         (found,) = [r for r in done.refunds if r.id == "ref_1"]
         assert found.lines == lines and found.shipping == Money(1000, "CNY")
+
+
+def test_a_locked_read_sees_the_refunds_committed_while_it_waited(storage: Storage) -> None:
+    """PAY-5 under concurrency: the second refund of a payment must see the first one."""
+    with storage.unit_of_work() as uow:
+        uow.payments.add(b.payment())
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        stored = uow.payments.get("pay_1", for_update=True)
+        assert stored is not None
+        uow.payments.update(stored.captured_in_full(b.T0, "sbx_ref"))
+        uow.commit()
+    seen: list[list[str]] = []
+    first = storage.unit_of_work()
+    first.__enter__()
+    try:
+        held = first.payments.get("pay_1", for_update=True)
+        assert held is not None
+        refund = Refund("ref_a", Money(100, "CNY"), RefundStatus.PENDING, b.T0, "key-a")
+        first.payments.update(held.with_refund(refund))
+
+        def second() -> None:
+            with storage.unit_of_work() as uow:
+                waited = uow.payments.get("pay_1", for_update=True)
+                assert waited is not None
+                seen.append([r.id for r in waited.refunds])
+
+        other = threading.Thread(target=second)
+        other.start()
+        other.join(0.5)  # it waits for the lock (or, on SQLite and memory, for the store)
+        first.commit()
+    finally:
+        first.__exit__(None, None, None)
+    other.join(10)
+    assert seen == [["ref_a"]]

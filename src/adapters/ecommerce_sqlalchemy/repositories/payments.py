@@ -31,7 +31,8 @@ _PAYMENTS = _Joined(
     t.refunds.c.id,
 )
 _PAYMENT_BY_ID = _PAYMENTS.query.where(t.payments.c.id == _param("a"))
-_PAYMENT_BY_ID_LOCKED = _PAYMENT_BY_ID.with_for_update(of=t.payments)
+# the row alone: see SqlPayments.get
+_PAYMENT_LOCK = sa.select(t.payments.c.id).where(t.payments.c.id == _param("a")).with_for_update()
 _PAYMENT_BY_KEY = _PAYMENTS.query.where(
     t.payments.c.order_id == _param("a"), t.payments.c.idempotency_key == _param("b")
 )
@@ -72,8 +73,15 @@ class SqlPayments(_Repo):
         return payments
 
     def get(self, payment_id: str, *, for_update: bool = False) -> Payment | None:
+        # Lock the row first, then read it with its refunds in a second statement. One joined
+        # ``SELECT ... FOR UPDATE OF`` that waited for the lock sees, in PostgreSQL's READ
+        # COMMITTED, the newest version of the payment row but the refund rows as they were
+        # when it started: a refund committed while it waited would be missed, and two refunds
+        # could then take more than was captured (PAY-5).
         locked = for_update and self._locking
-        found = self._load(_PAYMENT_BY_ID_LOCKED if locked else _PAYMENT_BY_ID, payment_id)
+        if locked and self._c.execute(_PAYMENT_LOCK, {"a": payment_id}).first() is None:
+            return None
+        found = self._load(_PAYMENT_BY_ID, payment_id)
         return found[0] if found else None
 
     def get_by_idempotency_key(self, order_id: str, key: str) -> Payment | None:
