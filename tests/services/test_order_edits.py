@@ -17,7 +17,7 @@ from ecommerce_core.domain.errors import (
     NotFound,
     OutOfStock,
 )
-from ecommerce_core.domain.pricing import Benefit
+from ecommerce_core.domain.pricing import Benefit, Condition
 from tests.services.harness import snapshot
 from tests.support import ADDRESS, World
 
@@ -194,3 +194,20 @@ def test_an_edit_keeps_the_hold_s_deadline_so_edits_never_extend_it(world: World
     expired = w.shop.orders.expire_unpaid(w.admin)
     assert [o.id for o in expired] == [order.id]
     assert _reserved(w, "PX-128-BLK") == 0
+
+
+def test_a_first_order_promotion_stays_through_an_edit_of_that_first_order(world: World) -> None:
+    w = world
+    w.shop.promotions.create(
+        w.admin,
+        name="first order 10% off",
+        benefit=Benefit("percent_off", {"percent": "10"}),
+        condition=Condition("first_order", {}),
+    )
+    order = w.buy(PX_128_BLK=2)
+    assert order.discount == _cny("799.80")
+    edited = w.shop.orders.change_quantity(w.customer, order.id, "PX-128-BLK", 1)
+    assert edited.discount == _cny("399.90")  # still the customer's first order
+    second = w.buy(key="order-2", PX_128_BLK=1)
+    assert second.discount == _cny("0.00")
+    assert w.shop.orders.change_address(w.customer, second.id, ADDRESS).discount == _cny("0.00")

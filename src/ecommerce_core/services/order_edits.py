@@ -101,6 +101,7 @@ def _priced(
         address=address,
         products=products,
         held_codes=codes,
+        editing=order.id,
     )
     pricing = priced.breakdown
     refuse_unapplied(pricing, codes)

@@ -126,10 +126,20 @@ def _asks_history(index: PromotionIndex, applied: Sequence[AppliedCode]) -> bool
 
 
 def _buyer(
-    uow: UnitOfWork, customer_id: str, index: PromotionIndex, applied: Sequence[AppliedCode]
+    uow: UnitOfWork,
+    customer_id: str,
+    index: PromotionIndex,
+    applied: Sequence[AppliedCode],
+    editing: str | None = None,
 ) -> Buyer:
-    # first order: nothing placed yet (a cancelled order still counts as an order placed)
-    placed = int(uow.orders.has_orders(customer_id)) if _asks_history(index, applied) else 0
+    # first order: nothing placed yet (a cancelled order still counts as an order placed); an
+    # order being edited is priced as when it was placed, so it does not count itself
+    placed = 0
+    if _asks_history(index, applied):
+        if editing is None:
+            placed = int(uow.orders.has_orders(customer_id))
+        else:
+            placed = int(any(o.id != editing for o in uow.orders.list(customer_id, limit=2)))
     # groups, tier, contracts and points come from storage (set by staff), never the request
     member = uow.memberships.get(customer_id)
     if member is None:
@@ -194,15 +204,17 @@ def price_for(
     redeem_points: int = 0,
     lenient_tax: bool = False,
     held_codes: Collection[str] = (),
+    editing: str | None = None,
 ) -> Priced:
     """The cart priced now for this customer, with the codes they entered. Lines whose product
     is no longer sold are left out (``products``: the cart's, when the caller has them).
-    ``held_codes``: codes whose use an order being edited already holds (not counted twice)."""
+    ``held_codes``: codes whose use an order being edited already holds (not counted twice);
+    ``editing``: the id of that order (it is not the buyer's "earlier order")."""
     items, products = _lines(uow, cart, products)
     promotions = uow.promotions.list()
     index = ctx.pricing.index(promotions)
     applied = _applied(uow, customer_id, codes, held_codes)
-    buyer = _buyer(uow, customer_id, index, applied)
+    buyer = _buyer(uow, customer_id, index, applied, editing)
     context = PricingContext(ctx.clock.now(), cart.currency, buyer, region=region_of(address))
     gifts = set(index.gift_skus)
     gifts.update(
