@@ -41,6 +41,8 @@ _ORDERS = _Joined(
 )
 _ORDER_BY_ID = _ORDERS.query.where(t.orders.c.id == _param("a"))
 _ORDER_BY_ID_LOCKED = _ORDER_BY_ID.with_for_update(of=t.orders)
+# PostgreSQL: the lock by a statement of its own, the order read by the next (see get)
+_ORDER_LOCK = sa.select(t.orders.c.id).where(t.orders.c.id == _param("a")).with_for_update()
 _ORDER_BY_NUMBER = _ORDERS.query.where(t.orders.c.number == _param("a"))
 _ORDER_BY_KEY = _ORDERS.query.where(
     t.orders.c.customer_id == _param("a"), t.orders.c.idempotency_key == _param("b")
@@ -173,6 +175,14 @@ class SqlOrders(_Repo):
 
     def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
         locked = for_update and self._locking
+        if locked and self._chain:
+            # A joined SELECT ... FOR UPDATE OF that waited for the lock sees, on PostgreSQL,
+            # the newest order row but its lines as they were when it started: lines an edit
+            # committed meanwhile would be missed. Lock first, then read in a new statement.
+            # (MariaDB's locking reads always read the newest rows: one statement there.)
+            if self._c.execute(_ORDER_LOCK, {"a": order_id}).first() is None:
+                return None
+            return self._one(_ORDER_BY_ID, order_id)
         return self._one(_ORDER_BY_ID_LOCKED if locked else _ORDER_BY_ID, order_id)
 
     def get_by_number(self, number: str) -> Order | None:
