@@ -3,6 +3,11 @@
 The manifest names the format, when and from what the archive was made, and each file's line
 count and SHA-256. Reading verifies every checksum before returning anything, so a damaged or
 edited archive is refused whole.
+
+An archive written before a kind of data existed (an older version of the library) has neither
+that kind's file nor its line in the manifest: the kind reads as empty, and
+:attr:`Manifest.kinds` tells which kinds the archive holds. A kind the manifest names whose file
+is missing is damage, and refused.
 """
 
 from __future__ import annotations
@@ -79,6 +84,11 @@ class Manifest:
     def total(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def kinds(self) -> frozenset[str]:
+        """The kinds of data the archive holds (an older archive holds fewer)."""
+        return frozenset(self.checksums)
+
 
 def parents_first(categories: Sequence[Category]) -> list[Category]:
     """Categories ordered so that each comes after its parent (then by id): restorable in order."""
@@ -144,8 +154,15 @@ def read_archive(path: Path) -> tuple[Manifest, dict[str, list[Any]]]:
             raise CorruptData("the archive has no readable manifest") from exc
         if manifest.format != FORMAT:
             raise CorruptData(f"unknown archive format {manifest.format!r}")
+        names = set(archive.namelist())
+        unknown = set(manifest.checksums) - set(KINDS)
+        if unknown:
+            raise CorruptData(f"the archive holds unknown kinds: {', '.join(sorted(unknown))}")
         data: dict[str, list[Any]] = {}
         for kind in KINDS:
+            if kind not in manifest.checksums and f"{kind}.jsonl" not in names:
+                data[kind] = []  # written before this kind of data existed
+                continue
             try:
                 body = archive.read(f"{kind}.jsonl")
             except KeyError as exc:

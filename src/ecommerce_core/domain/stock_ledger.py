@@ -16,7 +16,7 @@ import attrs
 from ecommerce_core.domain import validation as v
 from ecommerce_core.domain.inventory import StockLevel
 
-__all__ = ["LedgerEntry", "MovementKind", "balances", "entry_between"]
+__all__ = ["LedgerEntry", "MovementKind", "balances", "entry_between", "opening_entries"]
 
 
 class MovementKind(StrEnum):
@@ -93,3 +93,26 @@ def balances(entries: Iterable[LedgerEntry]) -> dict[tuple[str, str], tuple[int,
         on_hand, reserved = totals.get(e.key, (0, 0))
         totals[e.key] = (on_hand + e.on_hand_delta, reserved + e.reserved_delta)
     return totals
+
+
+def opening_entries(levels: Iterable[StockLevel], at: datetime) -> list[LedgerEntry]:
+    """One ``opening`` entry per level, carrying its balance: the ledger of stock that was
+    counted before the ledger existed (an older backup), so that every level is again the sum
+    of its entries."""
+    ordered = sorted(levels, key=lambda level: level.key)
+    return [
+        LedgerEntry(
+            sku=level.sku,
+            warehouse_id=level.warehouse_id,
+            kind=MovementKind.OPENING,
+            on_hand_delta=level.on_hand,
+            reserved_delta=level.reserved,
+            actor="system",
+            reason="balance before the ledger",
+            reference="",
+            order_id="",
+            at=at,
+            id=n,
+        )
+        for n, level in enumerate(ordered, start=1)
+    ]

@@ -7,6 +7,7 @@ from pathlib import Path
 from ecommerce_core.archive import Manifest, read_archive, write_archive
 from ecommerce_core.domain.errors import Conflict
 from ecommerce_core.domain.security import Permission, Principal, require
+from ecommerce_core.domain.stock_ledger import opening_entries
 from ecommerce_core.services.context import ServiceContext
 
 __all__ = ["BackupService"]
@@ -35,6 +36,8 @@ class BackupService:
         """
         require(principal, Permission.BACKUP)
         manifest, data = read_archive(Path(path))
+        if "stock_ledger" not in manifest.kinds:
+            data["stock_ledger"] = opening_entries(data.get("stock", []), manifest.created_at)
         with self._ctx.uow() as uow:
             if not uow.archive.is_empty():
                 if not replace:
