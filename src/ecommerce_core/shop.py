@@ -32,6 +32,7 @@ from ecommerce_core.services.checkout import CheckoutService
 from ecommerce_core.services.complaints import ComplaintService
 from ecommerce_core.services.context import ServiceContext, ShopSettings, carrier_rates
 from ecommerce_core.services.events import EventService
+from ecommerce_core.services.group_buy import GroupBuyService
 from ecommerce_core.services.inventory import InventoryService
 from ecommerce_core.services.loyalty import LoyaltyService
 from ecommerce_core.services.orders import OrderService
@@ -64,6 +65,7 @@ class Shop:
         self.inventory = InventoryService(ctx)
         self.stocktakes = StocktakeService(ctx)
         self.promotions = PromotionService(ctx)
+        self.group_buys = GroupBuyService(ctx)
         self.carts = CartService(ctx)
         self.checkout = CheckoutService(ctx)
         self.orders = OrderService(ctx)

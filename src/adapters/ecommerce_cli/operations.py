@@ -88,7 +88,8 @@ def worker(
     max_seconds: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
 ) -> None:
     """Cancel unpaid orders whose stock hold expired, giving the stock back, complete orders
-    delivered long enough ago (both idempotent), and deliver events to the configured notifiers
+    delivered long enough ago, fail the group-buys whose deadline passed short of their minimum
+    (cancelling or refunding their orders; all idempotent), and deliver events to the configured notifiers
     (low-stock alerts)."""
     started = time.monotonic()
     with errors.reported(), Shop.open(url) as shop:
@@ -97,6 +98,8 @@ def worker(
             typer.echo(f"{len(cancelled)} unpaid orders cancelled")
             completed = shop.orders.complete_delivered(Principal.system(), limit=1000)
             typer.echo(f"{len(completed)} delivered orders completed")
+            failed = shop.group_buys.settle_expired(Principal.system(), limit=1000)
+            typer.echo(f"{len(failed)} group-buys failed")
             for name, count in shop.events.notify(Principal.system()).items():
                 typer.echo(f"{count} notifications delivered to {name}")
             if once or (max_seconds is not None and time.monotonic() - started >= max_seconds):

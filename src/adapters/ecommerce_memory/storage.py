@@ -27,6 +27,7 @@ from ecommerce_memory.aftersales import (
     MemoryAfterSales,
     MemoryComplaints,
 )
+from ecommerce_memory.group_buy import GROUP_BUY_KEYS, GROUP_BUY_TABLES, MemoryGroupBuys
 from ecommerce_memory.inventory import INVENTORY_TABLES, MemoryStockLedger, MemoryStocktakes
 from ecommerce_memory.loyalty import (
     LOYALTY_KEYS,
@@ -43,6 +44,7 @@ _TABLES = (
     "orders", "payments", "shipments", "promotions", "notifications", "outbox", "deliveries",
     "consumers",
     *PRICING_TABLES, *INVENTORY_TABLES, *LOYALTY_TABLES, *AFTERSALES_TABLES,
+    *GROUP_BUY_TABLES,
 )  # fmt: skip
 
 
@@ -412,6 +414,7 @@ _KEYS: dict[str, Any] = {
     "stocktakes": lambda s: s.id,
     **LOYALTY_KEYS,
     **AFTERSALES_KEYS,
+    **GROUP_BUY_KEYS,
 }
 
 
@@ -471,6 +474,7 @@ class MemoryUnitOfWork:
         self.redemptions = MemoryRedemptions(self)
         self.aftersales = MemoryAfterSales(self)
         self.complaints = MemoryComplaints(self)
+        self.group_buys = MemoryGroupBuys(self)
         self.notifications = _Notifications(self)
         self.outbox = _Outbox(self)
         self.archive = _Archive(self)

@@ -15,6 +15,7 @@ from pymongo.database import Database
 
 from ecommerce_core.archive import parents_first
 from ecommerce_mongo import aftersales as a
+from ecommerce_mongo import group_buy as gb
 from ecommerce_mongo import loyalty as lo
 from ecommerce_mongo import mapping as m
 from ecommerce_mongo import schema as s
@@ -42,6 +43,7 @@ _AGGREGATES: dict[str, tuple[str, Callable[[Doc], Any], Callable[[Any], Doc]]] =
     "promotions": (s.PROMOTIONS, m.promotion_from_doc, m.promotion_to_doc),
     "coupons": (s.COUPONS, m.coupon_from_doc, m.coupon_to_doc),
     "coupon_codes": (s.COUPON_CODES, m.code_from_doc, m.code_to_doc),
+    "group_buys": (s.GROUP_BUYS, gb.group_buy_from_doc, gb.group_buy_to_doc),
     "stocktakes": (s.STOCKTAKES, stocktake_from_doc, stocktake_to_doc),
     "reservations": (s.RESERVATIONS, m.reservation_from_doc, m.reservation_to_doc),
     "orders": (s.ORDERS, m.order_from_doc, m.order_to_doc),

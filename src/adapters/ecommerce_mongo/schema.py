@@ -21,10 +21,10 @@ __all__ = [
     "Index",
 ]
 
-SCHEMA_VERSION = 8  # 2: coupons, their codes and wallets; counters' validators. 3: stock ledger.
+SCHEMA_VERSION = 9  # 2: coupons, their codes and wallets; counters' validators. 3: stock ledger.
 # 4: order payment and fulfilment statuses. 5: the lines of each parcel
 # 6: memberships, the points ledger and redemptions
-# 7: after-sales requests and complaints. 8: stocktakes
+# 7: after-sales requests and complaints. 8: stocktakes. 9: group-buy campaigns
 
 CATEGORIES = "ec_categories"
 PRODUCTS = "ec_products"
@@ -51,6 +51,8 @@ MEMBERSHIPS = "ec_memberships"
 POINTS_LEDGER = "ec_points_ledger"
 #: what each order redeemed; ``_id``: ``{order_id, kind, source_id}``
 REDEMPTIONS = "ec_redemptions"
+#: group-buy campaigns (团购)
+GROUP_BUYS = "ec_group_buys"
 AFTERSALES_REQUESTS = "ec_aftersales_requests"
 COMPLAINTS = "ec_complaints"
 NOTIFICATIONS = "ec_processed_notifications"
@@ -129,6 +131,7 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
     MEMBERSHIPS: (),
     POINTS_LEDGER: (_ix("ix_customer_newest", "customer_id", "-at", "-_id"),),
     REDEMPTIONS: (_ix("ix_order", "order_id", "_id"),),
+    GROUP_BUYS: (_ix("ix_due", "status", "deadline", "_id"),),
     AFTERSALES_REQUESTS: (
         _ix("ix_order", "order_id", "created_at", "_id"),
         _ix("ix_customer_newest", "customer_id", "-created_at", "-_id"),
@@ -188,4 +191,13 @@ VALIDATORS: dict[str, Mapping[str, Any]] = {
     },
     COUPON_CLAIMS: {"used": _COUNT, "$expr": {"$gte": ["$used", 0]}},
     MEMBERSHIPS: {"points": _COUNT, "$expr": {"$gte": ["$points", 0]}},
+    GROUP_BUYS: {
+        "joined": _COUNT,
+        "$expr": {
+            "$and": [
+                {"$gte": ["$joined", 0]},
+                {"$or": [_unset("$max_buyers"), {"$lte": ["$joined", "$max_buyers"]}]},
+            ]
+        },
+    },
 }

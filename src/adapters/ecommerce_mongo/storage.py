@@ -17,6 +17,7 @@ from ecommerce_mongo import repositories as r
 from ecommerce_mongo.aftersales import MongoAfterSales, MongoComplaints
 from ecommerce_mongo.archive import MongoArchive
 from ecommerce_mongo.errors import translate, translated
+from ecommerce_mongo.group_buy import MongoGroupBuys
 from ecommerce_mongo.loyalty import MongoMemberships, MongoRedemptions
 from ecommerce_mongo.mapping import Doc
 from ecommerce_mongo.outbox import MongoOutbox
@@ -120,6 +121,7 @@ class MongoUnitOfWork:
         self.redemptions = MongoRedemptions(db, tx)
         self.aftersales = MongoAfterSales(db, tx)
         self.complaints = MongoComplaints(db, tx)
+        self.group_buys = MongoGroupBuys(db, tx)
         self.notifications = r.MongoNotifications(db, tx)
         self.outbox = MongoOutbox(db, tx)
         self.archive = MongoArchive(db, tx)

@@ -89,6 +89,7 @@ class SqlArchive:
             "memberships": u.memberships.list(),
             "points_ledger": u.memberships.entries(),
             "redemptions": u.redemptions.list(),
+            "group_buys": u.group_buys.list(),
             "outbox": u.outbox.list(0, limit=2**62),
             "deliveries": [
                 (r[0], int(r[1]))
@@ -119,6 +120,7 @@ class SqlArchive:
             "coupons": u.coupons.add,
             "coupon_codes": lambda code: u.coupons.add_codes([code]),
             "coupon_claims": u.coupons.add_claim,
+            "group_buys": u.group_buys.add,
             "stocktakes": u.stocktakes.add,
             "reservations": u.reservations.add,
             "orders": u.orders.add,

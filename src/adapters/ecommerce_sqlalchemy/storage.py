@@ -21,6 +21,7 @@ from ecommerce_sqlalchemy.memo import RowMemo
 from ecommerce_sqlalchemy.outbox import RelayOutbox
 from ecommerce_sqlalchemy.pricing import SqlCoupons, SqlPromotions
 from ecommerce_sqlalchemy.repositories.aftersales import SqlAfterSales, SqlComplaints
+from ecommerce_sqlalchemy.repositories.group_buy import SqlGroupBuys
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
 
@@ -201,6 +202,7 @@ class SqlUnitOfWork:
         self.redemptions = SqlRedemptions(conn, locking)
         self.aftersales = SqlAfterSales(conn, locking)
         self.complaints = SqlComplaints(conn, locking)
+        self.group_buys = SqlGroupBuys(conn, locking)
         self.notifications = r.SqlNotifications(conn, locking)
         self.outbox = RelayOutbox(conn, locking)
         self.archive = SqlArchive(conn, self)

@@ -402,6 +402,24 @@ redemptions = sa.Table(
     sa.Column("settled_at", UTCDateTime, nullable=True),
 )
 
+group_buys = sa.Table(
+    "ec_group_buys",
+    metadata,
+    _id("id", primary_key=True),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("price", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("min_buyers", sa.Integer, nullable=False),
+    sa.Column("max_buyers", sa.Integer, nullable=True),
+    sa.Column("per_buyer_limit", sa.Integer, nullable=True),
+    sa.Column("starts_at", UTCDateTime, nullable=False),
+    sa.Column("deadline", UTCDateTime, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("joined", sa.Integer, nullable=False),
+    sa.Column("settled_at", UTCDateTime, nullable=True),
+    sa.Index("ix_ec_group_buys_status_deadline", "status", "deadline"),
+)
+
 processed_notifications = sa.Table(
     "ec_processed_notifications",
     metadata,

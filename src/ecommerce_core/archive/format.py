@@ -30,6 +30,7 @@ from ecommerce_core.domain.complaints import Complaint
 from ecommerce_core.domain.customers import Customer
 from ecommerce_core.domain.errors import CorruptData, InvalidInput
 from ecommerce_core.domain.events import DomainEvent, event_from_dict
+from ecommerce_core.domain.group_buy import GroupBuy
 from ecommerce_core.domain.inventory import Reservation, StockLevel, Warehouse
 from ecommerce_core.domain.loyalty import Membership, PointsEntry
 from ecommerce_core.domain.orders import Order
@@ -57,6 +58,7 @@ KINDS: dict[str, Any] = {
     "coupons": Coupon,
     "coupon_codes": CouponCode,
     "coupon_claims": CouponClaim,
+    "group_buys": GroupBuy,
     "reservations": Reservation,
     "orders": Order,
     "payments": Payment,

@@ -16,7 +16,10 @@
     │   ├── AlreadyExists               already_exists
     │   ├── IdempotencyConflict         idempotency_conflict
     │   ├── IdempotencyInProgress       idempotency_in_progress
-    │   └── Contention                  contention
+    │   ├── Contention                  contention
+    │   ├── GroupBuyClosed              group_buy_closed
+    │   ├── GroupBuyFull                group_buy_full
+    │   └── GroupBuyPending             group_buy_pending
     ├── OutOfStock                      out_of_stock
     ├── ReservationExpired              reservation_expired
     ├── InvalidTransition               illegal_transition
@@ -53,6 +56,9 @@ __all__ = [
     "CurrencyMismatch",
     "EcommerceError",
     "EmptyCart",
+    "GroupBuyClosed",
+    "GroupBuyFull",
+    "GroupBuyPending",
     "IdempotencyConflict",
     "IdempotencyInProgress",
     "InvalidInput",
@@ -243,3 +249,21 @@ class CorruptData(StorageError):
     """A stored row is in a state the domain forbids; it is reported, never silently fixed."""
 
     code = "corrupt_data"
+
+
+class GroupBuyClosed(Conflict):
+    """The group-buy campaign takes no joins now (not started, past its deadline, or failed)."""
+
+    code = "group_buy_closed"
+
+
+class GroupBuyFull(Conflict):
+    """The group-buy campaign's last place was taken (its ``max_buyers`` joined)."""
+
+    code = "group_buy_full"
+
+
+class GroupBuyPending(Conflict):
+    """The order joined a group-buy that has not succeeded: it does not ship until it does."""
+
+    code = "group_buy_pending"

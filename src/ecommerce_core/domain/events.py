@@ -14,6 +14,8 @@ __all__ = [
     "ComplaintChanged",
     "CustomerRegistered",
     "DomainEvent",
+    "GroupBuyFailed",
+    "GroupBuySucceeded",
     "MembershipChanged",
     "OrderCancelled",
     "OrderCompleted",
@@ -283,6 +285,22 @@ class ComplaintChanged(DomainEvent):
     order_id: str
     status: str
     actor_id: str
+
+
+@_event("group_buy.succeeded")
+@attrs.frozen(kw_only=True)
+class GroupBuySucceeded(DomainEvent):
+    campaign_id: str
+    sku: str
+    joined: int
+
+
+@_event("group_buy.failed")
+@attrs.frozen(kw_only=True)
+class GroupBuyFailed(DomainEvent):
+    campaign_id: str
+    sku: str
+    joined: int
 
 
 def event_from_dict(name: str, data: dict[str, Any]) -> DomainEvent:

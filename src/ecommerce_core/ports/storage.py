@@ -18,6 +18,7 @@ from ecommerce_core.domain.cart import Cart
 from ecommerce_core.domain.catalog import Category, Product
 from ecommerce_core.domain.customers import Customer
 from ecommerce_core.domain.events import DomainEvent
+from ecommerce_core.domain.group_buy import GroupBuy, GroupBuyStatus
 from ecommerce_core.domain.inventory import Reservation, StockLevel, Warehouse
 from ecommerce_core.domain.loyalty import Membership, PointsEntry
 from ecommerce_core.domain.orders import Order
@@ -359,6 +360,36 @@ class RedemptionRepository(Protocol):
         """Every redemption, ordered by (order, kind, source) (for backups)."""
 
 
+class GroupBuyRepository(Protocol):
+    """Group-buy campaigns (团购). ``joined`` changes only by conditional updates."""
+
+    def add(self, campaign: GroupBuy) -> None:
+        """:raises AlreadyExists: a campaign with that id exists."""
+
+    def get(self, campaign_id: str) -> GroupBuy | None: ...
+
+    def list(self) -> list[GroupBuy]:
+        """Every campaign, by id."""
+
+    def due(self, now: datetime, limit: int = 100) -> builtins.list[GroupBuy]:
+        """Open campaigns whose deadline is at or before ``now``, oldest deadline first."""
+
+    def take_join(self, campaign_id: str) -> bool:
+        """Count one join by one conditional update (``status != failed AND (max_buyers IS
+        NULL OR joined < max_buyers)``); whether it was counted. Never read-then-write."""
+
+    def order_ids(self, campaign_id: str) -> builtins.list[str]:
+        """The orders that joined the campaign (its ``group_buy`` redemptions, given back or
+        not), by id."""
+
+    def give_back(self, campaign_id: str) -> bool:
+        """Uncount one join (``joined > 0``); whether one was uncounted."""
+
+    def settle(self, campaign_id: str, status: GroupBuyStatus, at: datetime) -> bool:
+        """Move an open campaign to ``status`` (``WHERE status = 'open'``): whether this unit
+        of work did it, so that each campaign succeeds or fails exactly once."""
+
+
 class ProcessedNotifications(Protocol):
     def record(self, provider: str, event_id: str) -> bool:
         """True the first time (provider, event id) is seen in a committed unit of work, else False."""
@@ -467,6 +498,9 @@ class UnitOfWork(Protocol):
 
     @property
     def complaints(self) -> ComplaintRepository: ...
+
+    @property
+    def group_buys(self) -> GroupBuyRepository: ...
 
     @property
     def notifications(self) -> ProcessedNotifications: ...

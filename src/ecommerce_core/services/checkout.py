@@ -20,12 +20,14 @@ from ecommerce_core.domain.errors import (
     StorageError,
     UnknownSku,
 )
+from ecommerce_core.domain.group_buy import GroupBuy
 from ecommerce_core.domain.money import Money
 from ecommerce_core.domain.orders import Address, Order, OrderLine, StatusChange
 from ecommerce_core.domain.pricing import CouponChoice, PriceBreakdown
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
+from ecommerce_core.services.group_buy import group_price, join_group, open_campaign
 from ecommerce_core.services.orders import reserve_stock
 from ecommerce_core.services.quotes import (
     Priced,
@@ -121,6 +123,7 @@ class CheckoutService:
         shipping_address: Address | Mapping[str, Any],
         coupons: Sequence[str] = (),
         redeem_points: int = 0,
+        group_buy: str | None = None,
     ) -> Order:
         """Turn the customer's cart into an order awaiting payment, holding its stock.
 
@@ -137,6 +140,12 @@ class CheckoutService:
         checkouts cannot spend the same points: the second is a :class:`Conflict`); each use,
         and the points the order earns on completion, is recorded with the order
         (``uow.redemptions``) and given back once if it is cancelled or expires unpaid.
+
+        ``group_buy``: the id of a group-buy campaign (团购) the order joins. The campaign's SKU
+        (which must be in the cart, at most its ``per_buyer_limit`` units) is priced at the
+        group price, and the join is counted by a conditional update in this transaction
+        (:class:`GroupBuyFull` when the last place went meanwhile, :class:`GroupBuyClosed`
+        outside its window); see docs/pricing.md.
         """
         customer_id = self._customer(principal)
         key = v.identifier(idempotency_key, "idempotency_key")
@@ -151,8 +160,11 @@ class CheckoutService:
         inserted = False
         try:
             with self._ctx.uow() as uow:
+                campaign = None if group_buy is None else open_campaign(uow, group_buy, now)
                 # the cart is locked first: a second checkout of it waits, then finds it empty
-                priced = self._price(uow, customer_id, codes, address, points, lock_cart=True)
+                priced = self._price(
+                    uow, customer_id, codes, address, points, lock_cart=True, campaign=campaign
+                )
                 pricing, products = priced.breakdown, priced.products
                 refuse_unapplied(pricing, codes)
                 gifts = self._gift_products(uow, pricing)
@@ -240,9 +252,14 @@ class CheckoutService:
                     promotions=priced.promotions,
                     codes=priced.codes,
                 )
+                joined: list[ev.DomainEvent] = []
+                if campaign is not None:
+                    record, joined = join_group(uow, campaign, order, _given(pricing, campaign))
+                    taken.append(record)
                 record_redemptions(uow, self._ctx, order, pricing, taken)
                 uow.outbox.add(
                     [
+                        *joined,
                         ev.OrderPlaced(
                             occurred_at=now,
                             order_id=order.id,
@@ -303,8 +320,11 @@ class CheckoutService:
         redeem_points: int = 0,
         *,
         lock_cart: bool = False,
+        campaign: GroupBuy | None = None,
     ) -> Priced:
         cart = self._cart(uow, customer_id, lock=lock_cart)
+        if campaign is not None:
+            _check_group_line(cart, campaign)
         products = uow.products.get_by_skus(line.sku for line in cart.lines)
         gone = sorted(
             ln.sku for ln in cart.lines if ln.sku not in products or not products[ln.sku].active
@@ -320,4 +340,28 @@ class CheckoutService:
             address=address,
             products=products,
             redeem_points=redeem_points,
+            extra_promotions=() if campaign is None else (group_price(campaign),),
         )
+
+
+def _check_group_line(cart: Cart, campaign: GroupBuy) -> None:
+    quantity = sum(line.quantity for line in cart.lines if line.sku == campaign.sku)
+    if quantity == 0:
+        raise InvalidInput("the group-buy's SKU is not in the cart", field="group_buy")
+    if campaign.per_buyer_limit is not None and quantity > campaign.per_buyer_limit:
+        raise InvalidInput(
+            f"at most {campaign.per_buyer_limit} units per order at the group price",
+            field="group_buy",
+            limit=campaign.per_buyer_limit,
+        )
+
+
+def _given(pricing: PriceBreakdown, campaign: GroupBuy) -> Money:
+    """What the group price took off the order (its adjustments carry the campaign's id)."""
+    amount = sum(
+        adj.amount.amount
+        for line in pricing.lines
+        for adj in line.adjustments
+        if adj.source_id == campaign.id
+    )
+    return Money(amount, pricing.currency)

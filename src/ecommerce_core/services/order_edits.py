@@ -169,6 +169,9 @@ def _refuse_changed_redemptions(
     earned = sum(r.points for r in held if r.kind is RedemptionKind.EARN)
     if earned != pricing.points_earned:
         reasons["points_earned"] = "points_earned_would_change"
+    for r in held:
+        if r.kind is RedemptionKind.GROUP_BUY:  # its price is the campaign's, not the shop's
+            reasons[r.source_id] = "group_buy_order"
     given: dict[str, int] = {}
     for line in pricing.lines:
         for adj in line.adjustments:

@@ -205,13 +205,15 @@ def price_for(
     lenient_tax: bool = False,
     held_codes: Collection[str] = (),
     editing: str | None = None,
+    extra_promotions: Sequence[Promotion] = (),
 ) -> Priced:
     """The cart priced now for this customer, with the codes they entered. Lines whose product
     is no longer sold are left out (``products``: the cart's, when the caller has them).
     ``held_codes``: codes whose use an order being edited already holds (not counted twice);
-    ``editing``: the id of that order (it is not the buyer's "earlier order")."""
+    ``editing``: the id of that order (it is not the buyer's "earlier order").
+    ``extra_promotions``: rules of this pricing only (a group-buy's price), never stored."""
     items, products = _lines(uow, cart, products)
-    promotions = uow.promotions.list()
+    promotions = [*uow.promotions.list(), *extra_promotions]
     index = ctx.pricing.index(promotions)
     applied = _applied(uow, customer_id, codes, held_codes)
     buyer = _buyer(uow, customer_id, index, applied, editing)

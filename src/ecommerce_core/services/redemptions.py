@@ -81,7 +81,7 @@ def record_redemptions(
 
 def give_back(uow: UnitOfWork, ctx: ServiceContext, order: Order) -> None:
     """The unpaid order was cancelled or expired: its points redeemed come back, the points it
-    would have earned are voided, and its coupon and promotion uses come back, the customer's
+    would have earned are voided, and its coupon, promotion and group-buy uses come back, the customer's
     count included. Each exactly once: a redemption is settled by a conditional update, so a
     second cancel, a racing expiry sweep or a retry finds nothing left to give."""
     for r in uow.redemptions.settle(order.id, _ALL, ctx.clock.now()):
@@ -89,6 +89,8 @@ def give_back(uow: UnitOfWork, ctx: ServiceContext, order: Order) -> None:
             uow.coupons.give_back(r.source_id, r.customer_id)
         elif r.kind is RedemptionKind.PROMOTION:
             uow.promotions.give_back(r.source_id, r.amount.amount)
+        elif r.kind is RedemptionKind.GROUP_BUY:
+            uow.group_buys.give_back(r.source_id)
         elif r.kind is RedemptionKind.POINTS:
             credit_points(
                 uow, ctx, r.customer_id, r.points, PointsReason.RETURNED, order_id=order.id

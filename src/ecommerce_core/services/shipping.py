@@ -13,6 +13,7 @@ from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.domain.shipping import Shipment, ShipmentLine, TrackingStatus, unshipped
 from ecommerce_core.ports.gateways import ShipmentRequest
 from ecommerce_core.services.context import ServiceContext
+from ecommerce_core.services.group_buy import refuse_unsettled_group
 from ecommerce_core.services.orders import load_visible_order
 from ecommerce_core.services.stock_moves import post_shipment
 
@@ -45,6 +46,7 @@ class ShippingService:
         :raises InvalidInput: more of a SKU than the order has left to ship (from that
             warehouse), a SKU the order does not have, or nothing left to ship.
         :raises InvalidTransition: the order is not paid (or a plugin's state holds it).
+        :raises GroupBuyPending: the order joined a group-buy that has not succeeded (yet).
         """
         require(principal, Permission.SHIPPING_MANAGE)
         wanted = _parcel_lines(lines)
@@ -59,6 +61,7 @@ class ShippingService:
                 refusal = flow.refusal(order, OrderAction.SHIP_PARTIALLY)
                 if refusal is not None:
                     raise InvalidTransition(refusal, order_id=order.id, status=str(order.status))
+            refuse_unsettled_group(uow, order)
             parcel = _planned(order, uow.shipments.list_for_order(order.id), wanted)
         # the exact warehouse split is checked again, under the stock locks, by post_shipment
         weight = sum(

@@ -21,13 +21,14 @@ class RedemptionKind(StrEnum):
     PROMOTION = "promotion"  # one use of a limited promotion, with the budget it spent
     POINTS = "points"  # points redeemed as payment (积分抵扣)
     EARN = "earn"  # points the order earns when it is completed
+    GROUP_BUY = "group_buy"  # the order's join of a group-buy campaign (团购), with its discount
 
 
 @attrs.frozen
 class Redemption:
     order_id: str = attrs.field(converter=v.identifier)
     kind: RedemptionKind = attrs.field(converter=RedemptionKind)
-    #: the coupon's or promotion's id; ``points`` for points
+    #: the coupon's, promotion's or group-buy campaign's id; ``points`` for points
     source_id: str = attrs.field(converter=v.identifier)
     customer_id: str = attrs.field(converter=v.identifier)
     at: datetime
