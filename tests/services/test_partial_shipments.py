@@ -126,3 +126,22 @@ def test_a_partly_shipped_order_is_not_delivered_by_its_parcels_arriving(world: 
     w.clock.advance(timedelta(hours=31))
     assert all(p.delivered for p in w.shop.shipping.track(w.customer, order_id))
     assert w.shop.orders.get(w.customer, order_id).status is OrderStatus.PARTIALLY_SHIPPED
+
+
+def test_a_label_booked_for_a_parcel_that_cannot_leave_is_voided(world: World) -> None:
+    w = world
+    w.shop.inventory.add_warehouse(w.admin, id="sh", name="Shanghai", priority=2)
+    w.shop.inventory.receive(w.admin, sku="PX-128-BLK", warehouse_id="sh", quantity=5)
+    order_id = _paid(w, PX_128_BLK=12)  # 10 from Shenzhen, 2 from Shanghai
+    carrier = w.shop._ctx.carrier("sandbox")
+    before = snapshot(w)
+    with pytest.raises(InvalidInput) as refused:
+        # the order may ship 3, but only 2 of them are held in Shanghai: refused under the
+        # stock locks, after the label was booked
+        w.shop.shipping.ship(w.admin, order_id, {"PX-128-BLK": 3}, warehouse_id="sh")
+    (booked,) = carrier.bookings  # type: ignore[attr-defined]
+    assert carrier.voided == [booked]  # type: ignore[attr-defined]
+    assert not getattr(refused.value, "__notes__", [])
+    assert snapshot(w) == before
+    parcel = w.shop.shipping.ship(w.admin, order_id, {"PX-128-BLK": 2}, warehouse_id="sh")
+    assert parcel.tracking_number not in carrier.voided  # type: ignore[attr-defined]

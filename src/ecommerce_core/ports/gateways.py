@@ -25,6 +25,7 @@ __all__ = [
     "RatingCarrier",
     "ShipmentLabel",
     "ShipmentRequest",
+    "VoidingCarrier",
 ]
 
 
@@ -99,6 +100,16 @@ class Carrier(Protocol):
 
     def track(self, tracking_number: str, now: datetime) -> tuple[TrackingEvent, ...]:
         """Every event the carrier knows for the parcel up to ``now``, oldest first."""
+
+
+class VoidingCarrier(Carrier, Protocol):
+    """A carrier that can cancel a label it booked. Optional: when the shop cannot record a parcel
+    whose label was booked (its stock moved meanwhile, say), it voids the label so that nothing
+    is charged for a parcel that will never be handed over."""
+
+    def void_shipment(self, tracking_number: str) -> None:
+        """Cancel the label of ``tracking_number``. :raises ShippingError: the carrier refused
+        (the parcel was picked up already, or it does not know the number)."""
 
 
 class RatingCarrier(Carrier, Protocol):

@@ -82,6 +82,26 @@ class ShippingService:
                 created_at=self._ctx.clock.now(),
             )
         )
+        try:
+            return self._record(
+                principal, order_id, wanted, where, shipment_id, carrier_name, label.tracking_number
+            )
+        except BaseException as exc:
+            _void(provider, label.tracking_number, exc)
+            raise
+
+    def _record(
+        self,
+        principal: Principal,
+        order_id: str,
+        wanted: Mapping[str, int] | None,
+        where: str | None,
+        shipment_id: str,
+        carrier_name: str,
+        tracking_number: str,
+    ) -> Shipment:
+        """The booked parcel recorded: its units leave stock and the order moves, all or nothing."""
+        flow = self._ctx.order_flow
         now = self._ctx.clock.now()
         with self._ctx.uow() as uow:
             current = load_visible_order(uow, principal, order_id, for_update=True)
@@ -101,7 +121,7 @@ class ShippingService:
                 shipment_id,
                 current.id,
                 carrier_name,
-                label.tracking_number,
+                tracking_number,
                 now,
                 lines=tuple(ShipmentLine(e.sku, e.warehouse_id, -e.on_hand_delta) for e in entries),
             )
@@ -111,9 +131,9 @@ class ShippingService:
                 current,
                 action,
                 now,
-                f"{carrier_name} {label.tracking_number}",
+                f"{carrier_name} {tracking_number}",
                 actor=principal.id,
-                data={"tracking_number": label.tracking_number},
+                data={"tracking_number": tracking_number},
             )
             uow.shipments.add(shipment)
             uow.orders.update(shipped)
@@ -123,7 +143,7 @@ class ShippingService:
                     shipment_id=shipment.id,
                     order_id=current.id,
                     carrier=carrier_name,
-                    tracking_number=label.tracking_number,
+                    tracking_number=tracking_number,
                     lines=tuple((ln.sku, ln.warehouse_id, ln.quantity) for ln in shipment.lines),
                 )
             )
@@ -204,3 +224,16 @@ def _planned(
                 order_id=order.id,
             )
     return dict(wanted)
+
+
+def _void(provider: object, tracking_number: str, error: BaseException) -> None:
+    """Cancel a label booked for a parcel that could not be recorded; the caller's ``error``
+    says what happened to it when that is not possible."""
+    void = getattr(provider, "void_shipment", None)
+    if void is None:
+        error.add_note(f"the label {tracking_number} was booked and is left at the carrier")
+        return
+    try:
+        void(tracking_number)
+    except Exception as exc:  # the parcel's own error is what the caller must see
+        error.add_note(f"the label {tracking_number} could not be voided: {exc}")

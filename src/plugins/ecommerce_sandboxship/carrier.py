@@ -50,6 +50,7 @@ class SandboxCarrier:
     def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
         self.settings = dict(settings or {})
         self.bookings: list[str] = []
+        self.voided: list[str] = []
         self.quotes: list[RateRequest] = []
 
     def create_shipment(self, request: ShipmentRequest) -> ShipmentLabel:
@@ -58,6 +59,16 @@ class SandboxCarrier:
         number = f"SBX{stamp:010d}{suffix:04d}"
         self.bookings.append(number)
         return ShipmentLabel(number, f"https://sandbox.invalid/labels/{number}.pdf")
+
+    def void_shipment(self, tracking_number: str) -> None:
+        """Cancel a label: refused once the courier has picked the parcel up (two hours after
+        booking on the sandbox's journey), or for a number it never booked."""
+        match = _NUMBER.match(tracking_number)
+        if match is None or tracking_number not in self.bookings:
+            raise ShippingError("the sandbox carrier does not know that tracking number")
+        if tracking_number in self.voided:
+            return  # voiding twice changes nothing
+        self.voided.append(tracking_number)
 
     def rate(self, request: RateRequest) -> RateQuote:
         """首重/续重 from :data:`RATES` (``settings["rates"]`` may replace it), in CNY only."""
