@@ -95,6 +95,11 @@ def test_joining_prices_the_line_at_the_group_price_and_the_group_succeeds_then_
     w: World,
 ) -> None:
     campaign = _campaign(w)
+    w.shop.carts.add_item(w.customer, "CABLE-1M", 2)
+    quote = w.shop.checkout.quote(w.customer, group_buy=campaign.id)
+    assert quote.line("CABLE-1M").total == Money(5980, "CNY")  # type: ignore[union-attr]
+    assert _joined(w, campaign).joined == 0  # a quote counts nothing
+    w.shop.carts.remove_item(w.customer, "CABLE-1M")
     first = _join(w, campaign, "gb-1")
     line = first.lines[0]
     # 49.90 listed, 29.90 in the group: 2 x 29.90 exactly
@@ -215,3 +220,20 @@ def test_a_failed_group_cancels_unpaid_orders_and_refunds_paid_ones_once(w: Worl
         _join(w, campaign, "late", n=1)
     with pytest.raises(PermissionDenied):
         w.shop.group_buys.settle_expired(w.customer)
+
+
+def test_a_payment_in_flight_holds_the_failure_until_its_outcome_is_known(w: World) -> None:
+    campaign = _campaign(w, min_buyers=3)
+    order = _join(w, campaign, "pending")
+    payment = w.shop.payments.pay(
+        w.customer, order.id, payment_method="tok_pending", idempotency_key="p"
+    )
+    w.clock.advance(timedelta(days=1))
+    # the money may still arrive: the campaign is not failed yet, and takes no joins
+    assert w.shop.group_buys.settle_expired(Principal.system()) == []
+    assert _joined(w, campaign).status is GroupBuyStatus.OPEN
+    with pytest.raises(GroupBuyClosed):
+        _join(w, campaign, "late", who=w.other, n=1)
+    with w.shop._ctx.uow() as uow:
+        stored = uow.payments.get(payment.id)
+    assert stored is not None and stored.refunds == ()

@@ -85,6 +85,7 @@ class CheckoutService:
         coupons: Sequence[str] = (),
         shipping_address: Address | Mapping[str, Any] | None = None,
         redeem_points: int = 0,
+        group_buy: str | None = None,
     ) -> PriceBreakdown:
         """What the customer's cart would cost if the order were placed now.
 
@@ -93,13 +94,18 @@ class CheckoutService:
         :param shipping_address: where it goes, for the shipping fee and regional tax.
         :param redeem_points: points the customer wants to pay with (积分抵扣), capped by the
             balance and the shop's ``PointsPolicy``; ``points_redeemed`` says how many apply.
+        :param group_buy: a group-buy campaign the order would join: its SKU at the group price
+            (refused as :meth:`place_order` would refuse it; nothing is counted).
         """
         customer_id = self._customer(principal)
         codes = codes_from(coupons)
         points = v.non_negative(redeem_points, "redeem_points")
         address = None if shipping_address is None else address_from(shipping_address)
         with self._ctx.uow() as uow:
-            return self._price(uow, customer_id, codes, address, points).breakdown
+            now = self._ctx.clock.now()
+            campaign = None if group_buy is None else open_campaign(uow, group_buy, now)
+            priced = self._price(uow, customer_id, codes, address, points, campaign=campaign)
+            return priced.breakdown
 
     def best_coupons(
         self,

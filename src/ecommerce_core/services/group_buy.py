@@ -11,6 +11,7 @@ from datetime import datetime
 
 from ecommerce_core.domain import events as ev
 from ecommerce_core.domain.errors import (
+    EcommerceError,
     GroupBuyClosed,
     GroupBuyFull,
     GroupBuyPending,
@@ -20,6 +21,7 @@ from ecommerce_core.domain.errors import (
 from ecommerce_core.domain.group_buy import GroupBuy, GroupBuyStatus
 from ecommerce_core.domain.money import Money
 from ecommerce_core.domain.orders import Order, OrderAction, PaymentState
+from ecommerce_core.domain.payments import PaymentStatus
 from ecommerce_core.domain.pricing import Benefit, Promotion, Redemption, RedemptionKind
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.storage import UnitOfWork
@@ -97,8 +99,10 @@ class GroupBuyService:
         joined order still unpaid is cancelled (its stock released and its join given back
         through the ordinary cancel), each paid one is refunded in full (the ordinary refund,
         keyed per payment so a retry never refunds twice), then the campaign is marked failed
-        (``group_buy.failed``). Idempotent: a second run finds nothing left to do. The
-        campaigns failed by this run."""
+        (``group_buy.failed``). Idempotent: a second run finds nothing left to do. A campaign
+        with an order whose payment is still in flight, or whose cancel or refund was refused,
+        stays open (taking no joins: its deadline passed) and is tried again by the next run.
+        The campaigns failed by this run."""
         require(principal, Permission.ORDER_MANAGE)
         require(principal, Permission.PAYMENT_REFUND)
         now = self._ctx.clock.now()
@@ -110,9 +114,14 @@ class GroupBuyService:
             with self._ctx.uow() as uow:
                 order_ids = uow.group_buys.order_ids(campaign.id)
             if campaign.joined < campaign.min_buyers:
-                for order_id in order_ids:
-                    order = _order(self._ctx, order_id)
-                    _undo_order(self._ctx, order, orders, payments, principal, campaign)
+                undone = [
+                    _undo_order(
+                        self._ctx, _order(self._ctx, oid), orders, payments, principal, campaign
+                    )
+                    for oid in order_ids
+                ]
+                if not all(undone):
+                    continue  # a payment is in flight: the next run tries again; none joins
             with self._ctx.uow() as uow:
                 current = uow.group_buys.get(campaign.id)
                 if current is None:
@@ -158,29 +167,37 @@ def _undo_order(
     payments: PaymentService,
     principal: Principal,
     campaign: GroupBuy,
-) -> None:
+) -> bool:
     """Cancel the unpaid order, or refund every payment of the paid one in full; nothing when
-    that was done already (the refund's key makes a retry answer with the first refund)."""
+    that was done already (the refund's key makes a retry answer with the first refund).
+    False when it cannot be done now: a payment of the order is still in flight (pending or
+    authorized, its outcome unknown) or the cancel or refund was refused."""
     if order is None:
-        return
+        return True
     note = f"group-buy {campaign.id} failed"
-    if order.payment_status is PaymentState.UNPAID:
-        if ctx.order_flow.can(order, OrderAction.CANCEL):
-            orders.cancel(principal, order.id, note)
-        return
     with ctx.uow() as uow:
         paid = uow.payments.list_for_order(order.id)
-    for payment in paid:
-        left = payment.refundable
-        if left.amount <= 0:
-            continue
-        payments.refund(
-            principal,
-            payment.id,
-            amount=left,
-            idempotency_key=f"group-buy-failed-{payment.id}",
-            reason=note,
-        )
+    if any(p.status in (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED) for p in paid):
+        return False
+    try:
+        if order.payment_status is PaymentState.UNPAID:
+            if ctx.order_flow.can(order, OrderAction.CANCEL):
+                orders.cancel(principal, order.id, note)
+            return True
+        for payment in paid:
+            left = payment.refundable
+            if left.amount <= 0:
+                continue
+            payments.refund(
+                principal,
+                payment.id,
+                amount=left,
+                idempotency_key=f"group-buy-failed-{payment.id}",
+                reason=note,
+            )
+    except EcommerceError:
+        return False
+    return True
 
 
 # -- checkout's side ------------------------------------------------------------------------
