@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from ecommerce_core.domain.errors import CorruptData, StorageError
+from ecommerce_core.domain.inventory import StockLevel
 from ecommerce_core.ports.storage import Storage
 from tests.contract import builders as b
 from tests.contract.backends import backend_url, server_marks
@@ -167,3 +168,59 @@ def test_two_shops_on_two_databases_live_side_by_side_in_one_process(tmp_path: P
         assert z.shop.inventory.levels(z.admin, "PX-128-BLK")[0].reserved == 1
         assert len(a.shop.orders.list(a.admin)) == len(z.shop.orders.list(z.admin)) == 1
         assert a.shop.storage.engine is not z.shop.storage.engine  # type: ignore[attr-defined]
+
+
+def test_the_database_allows_reserving_up_to_the_backorder_limit_and_no_further(
+    sql_storage: Storage,
+) -> None:
+    with sql_storage.unit_of_work() as uow:
+        uow.warehouses.add(b.warehouse())
+        uow.stock.configure([attrs.evolve(b.stock(), backorder_limit=3)])
+        uow.commit()
+    _raw(sql_storage, "UPDATE ec_stock_levels SET reserved = on_hand + 3")
+    for statement in (
+        "UPDATE ec_stock_levels SET reserved = on_hand + 4",
+        "UPDATE ec_stock_levels SET on_hand = -1, reserved = 0",
+        "UPDATE ec_stock_levels SET backorder_limit = -1, reserved = 0",
+    ):
+        with pytest.raises(sa.exc.DBAPIError):
+            _raw(sql_storage, statement)
+    with sql_storage.unit_of_work() as uow:
+        level = uow.stock.get("PX-1", "sz")
+    assert level is not None and (level.reserved, level.backordered) == (13, 3)
+
+
+def test_the_backorder_migration_keeps_levels_and_goes_down_while_none_is_backordered(
+    sql_url: str,
+) -> None:
+    from ecommerce_sqlalchemy import SqlStorage
+    from ecommerce_sqlalchemy.migrate import downgrade, upgrade
+
+    store = SqlStorage(sql_url)
+    try:
+        downgrade(store.engine, "base")
+        upgrade(store.engine, "0013")
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO ec_warehouses VALUES ('sz', 'Shenzhen', 1, '')"))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO ec_stock_levels (sku, warehouse_id, on_hand, reserved, "
+                    "safety_stock) VALUES ('PX-1', 'sz', 10, 2, 1)"
+                )
+            )
+        upgrade(store.engine, "0014")
+        with store.unit_of_work() as uow:
+            assert uow.stock.get("PX-1", "sz") == StockLevel("PX-1", "sz", 10, 2, 1, None, 0)
+            uow.stock.configure([StockLevel("PX-1", "sz", 10, 2, 1, None, 4)])
+            uow.commit()
+        _raw(store, "UPDATE ec_stock_levels SET reserved = 14")
+        _raw(store, "UPDATE ec_stock_levels SET reserved = 2")
+        downgrade(store.engine, "0013")
+        with pytest.raises(sa.exc.DBAPIError):
+            _raw(store, "UPDATE ec_stock_levels SET reserved = 11")
+        with store.engine.connect() as conn:
+            row = conn.execute(sa.text("SELECT on_hand, reserved FROM ec_stock_levels")).one()
+        assert tuple(row) == (10, 2)
+        upgrade(store.engine)
+    finally:
+        store.close()

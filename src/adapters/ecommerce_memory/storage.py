@@ -210,7 +210,9 @@ class _Stock(_Repo):
             self.rows[level.key] = (
                 level
                 if stored is None
-                else stored.configured(level.safety_stock, level.low_stock_threshold)
+                else stored.configured(
+                    level.safety_stock, level.low_stock_threshold, level.backorder_limit
+                )
             )
 
     def list(self) -> list[StockLevel]:

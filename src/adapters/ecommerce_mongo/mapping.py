@@ -232,6 +232,8 @@ def stock_to_doc(s: StockLevel) -> Doc:
         doc["safety_stock"] = s.safety_stock
     if s.low_stock_threshold is not None:
         doc["low_stock_threshold"] = s.low_stock_threshold
+    if s.backorder_limit:
+        doc["backorder_limit"] = s.backorder_limit
     return doc
 
 
@@ -244,6 +246,7 @@ def stock_from_doc(d: Mapping[str, Any]) -> StockLevel:
             f.whole(d, "reserved"),
             f.whole(d, "safety_stock") if "safety_stock" in d else 0,
             f.opt_whole(d, "low_stock_threshold") if "low_stock_threshold" in d else None,
+            f.whole(d, "backorder_limit") if "backorder_limit" in d else 0,
         )
     return f.canonical("stock level", d, s, stock_to_doc)
 

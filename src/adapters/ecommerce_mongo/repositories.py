@@ -203,10 +203,11 @@ class MongoStock(_Repo):
     """Stock levels, changed only by guarded atomic updates.
 
     A level this unit of work has read is saved as the change since that read (``$inc``), applied
-    only if the result keeps ``0 <= reserved <= on_hand`` (an ``$expr`` guard in the filter). In a
-    transaction the level is locked (``for_update``) and the change is exactly the new value; on a
-    standalone server it is what keeps two processes from selling the same last unit. A level the
-    unit of work has not read is written whole (``$set``, inserted if new).
+    only if the result keeps ``0 <= reserved <= on_hand + backorder_limit`` and ``on_hand >= 0``
+    (an ``$expr`` guard in the filter). In a transaction the level is locked (``for_update``) and
+    the change is exactly the new value; on a standalone server it is what keeps two processes
+    from selling the same last unit. A level the unit of work has not read is written whole
+    (``$set``, inserted if new).
     """
 
     collection = s.STOCK
@@ -254,7 +255,8 @@ class MongoStock(_Repo):
         guard = {
             "$and": [
                 {"$gte": [new_reserved, 0]},
-                {"$lte": [new_reserved, {"$add": ["$on_hand", on_hand]}]},
+                {"$gte": [{"$add": ["$on_hand", on_hand]}, 0]},
+                {"$lte": [new_reserved, {"$add": ["$on_hand", on_hand, s.BACKORDER_LIMIT]}]},
             ]
         }
         done = self._tx.write(
@@ -272,7 +274,10 @@ class MongoStock(_Repo):
     def configure(self, levels: Sequence[StockLevel]) -> None:
         for level in sorted(levels, key=lambda lv: lv.key):
             key = {"sku": level.sku, "warehouse_id": level.warehouse_id}
-            settings: Doc = {"safety_stock": level.safety_stock}
+            settings: Doc = {
+                "safety_stock": level.safety_stock,
+                "backorder_limit": level.backorder_limit,
+            }
             unset: Doc = {}
             if level.low_stock_threshold is None:
                 unset["low_stock_threshold"] = ""

@@ -21,10 +21,11 @@ __all__ = [
     "Index",
 ]
 
-SCHEMA_VERSION = 9  # 2: coupons, their codes and wallets; counters' validators. 3: stock ledger.
+SCHEMA_VERSION = 10  # 2: coupons, their codes and wallets; counters' validators. 3: stock ledger.
 # 4: order payment and fulfilment statuses. 5: the lines of each parcel
 # 6: memberships, the points ledger and redemptions
 # 7: after-sales requests and complaints. 8: stocktakes. 9: group-buy campaigns
+# 10: stock levels' backorder limit in the validator
 
 CATEGORIES = "ec_categories"
 PRODUCTS = "ec_products"
@@ -159,6 +160,8 @@ def _unset(field: str) -> dict[str, Any]:
 
 
 _COUNT = {"$type": ["int", "long"]}
+#: a stock level's backorder limit in an aggregation expression (absent: 0, no backorders)
+BACKORDER_LIMIT = {"$ifNull": ["$backorder_limit", 0]}
 _USES_WITHIN_LIMIT = {"$or": [_unset("$usage_limit"), {"$lte": ["$used", "$usage_limit"]}]}
 
 #: Document validators: the database itself refuses stock that is negative or over-reserved, and
@@ -168,7 +171,13 @@ VALIDATORS: dict[str, Mapping[str, Any]] = {
     STOCK: {
         "on_hand": _COUNT,
         "reserved": _COUNT,
-        "$expr": {"$and": [{"$gte": ["$reserved", 0]}, {"$lte": ["$reserved", "$on_hand"]}]},
+        "$expr": {
+            "$and": [
+                {"$gte": ["$reserved", 0]},
+                {"$gte": ["$on_hand", 0]},
+                {"$lte": ["$reserved", {"$add": ["$on_hand", BACKORDER_LIMIT]}]},
+            ]
+        },
     },
     PROMOTIONS: {
         "used": _COUNT,

@@ -171,6 +171,7 @@ def stock_from_row(row: Row) -> StockLevel:
             int(row["reserved"]),
             int(row["safety_stock"]),
             None if threshold is None else int(threshold),
+            int(row["backorder_limit"]),
         )
 
 
@@ -182,6 +183,7 @@ def stock_to_row(lv: StockLevel) -> dict[str, Any]:
         "reserved": lv.reserved,
         "safety_stock": lv.safety_stock,
         "low_stock_threshold": lv.low_stock_threshold,
+        "backorder_limit": lv.backorder_limit,
     }
 
 

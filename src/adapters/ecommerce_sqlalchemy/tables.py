@@ -115,9 +115,13 @@ stock_levels = sa.Table(
     sa.Column("reserved", sa.Integer, nullable=False),
     sa.Column("safety_stock", sa.Integer, nullable=False, server_default="0"),
     sa.Column("low_stock_threshold", sa.Integer, nullable=True),
+    # units that may be promised beyond on hand (backorders); 0: none (docs/inventory.md)
+    sa.Column("backorder_limit", sa.Integer, nullable=False, server_default="0"),
     sa.CheckConstraint("reserved >= 0", name="reserved_not_negative"),
-    sa.CheckConstraint("reserved <= on_hand", name="not_over_reserved"),
+    sa.CheckConstraint("reserved <= on_hand + backorder_limit", name="not_over_reserved"),
     sa.CheckConstraint("safety_stock >= 0", name="safety_not_negative"),
+    sa.CheckConstraint("backorder_limit >= 0", name="backorder_not_negative"),
+    sa.CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
 )
 
 # the append-only stock ledger: every level is the sum of its entries (docs/inventory.md)

@@ -1,7 +1,8 @@
 """Inventory: stock per SKU and warehouse, and reservations that hold it for an order.
 
-INV-1: for every (SKU, warehouse), reserved <= on hand. INV-2: a reservation holds all its lines
-or none. INV-3: quantities are summed per SKU before the check.
+INV-1: for every (SKU, warehouse), reserved <= on hand, unless the level allows backorders: then
+reserved <= on hand + backorder limit (on hand never goes below zero). INV-2: a reservation holds
+all its lines or none. INV-3: quantities are summed per SKU before the check.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ class Warehouse:
 
 @attrs.frozen
 class StockLevel:
-    """Units of one SKU in one warehouse. ``available = on_hand - reserved - safety_stock``.
+    """Units of one SKU in one warehouse.
+    ``available = on_hand - reserved - safety_stock + backorder_limit`` (never below 0).
 
     ``reserved`` counts every unit promised to an order and still in the warehouse: held for an
     unpaid order, or committed to a paid one and not yet shipped (INV-1: both together never
@@ -91,17 +93,21 @@ class StockLevel:
     safety_stock: int = 0
     #: available at or below this raises a ``stock.low`` event (once per crossing); None: never
     low_stock_threshold: int | None = None
+    #: units that may be promised to orders beyond on hand (backorders, preorders); 0: none
+    backorder_limit: int = 0
 
     def __attrs_post_init__(self) -> None:
-        if self.safety_stock < 0 or (
-            self.low_stock_threshold is not None and self.low_stock_threshold < 0
+        if (
+            self.safety_stock < 0
+            or self.backorder_limit < 0
+            or (self.low_stock_threshold is not None and self.low_stock_threshold < 0)
         ):
             raise CorruptData(
                 f"stock settings of {self.sku} in {self.warehouse_id} are negative",
                 sku=self.sku,
                 warehouse_id=self.warehouse_id,
             )
-        if not 0 <= self.reserved <= self.on_hand:
+        if self.on_hand < 0 or not 0 <= self.reserved <= self.on_hand + self.backorder_limit:
             raise CorruptData(
                 f"stock of {self.sku} in {self.warehouse_id} is inconsistent "
                 f"(on hand {self.on_hand}, reserved {self.reserved})",
@@ -115,16 +121,36 @@ class StockLevel:
 
     @property
     def available(self) -> int:
-        """What a new order can take: on hand less what is promised and the safety stock."""
-        return max(0, self.on_hand - self.reserved - self.safety_stock)
+        """What a new order can take: on hand less what is promised and the safety stock, plus
+        the backorder limit."""
+        return max(0, self.on_hand - self.reserved - self.safety_stock + self.backorder_limit)
 
-    def configured(self, safety_stock: int, low_stock_threshold: int | None) -> StockLevel:
+    @property
+    def backordered(self) -> int:
+        """Units promised to orders that are not on hand yet (they ship when stock arrives)."""
+        return max(0, self.reserved - self.on_hand)
+
+    def configured(
+        self, safety_stock: int, low_stock_threshold: int | None, backorder_limit: int = 0
+    ) -> StockLevel:
+        """The same counts with new settings. A backorder limit below the units already
+        backordered is refused (:class:`InvalidInput`): those orders keep their promise."""
+        limit = v.non_negative(backorder_limit, "backorder_limit")
+        if self.reserved > self.on_hand + limit:
+            raise InvalidInput(
+                f"{self.backordered} of {self.sku} in {self.warehouse_id} are backordered: "
+                f"the backorder limit cannot go below that",
+                field="backorder_limit",
+                sku=self.sku,
+                warehouse_id=self.warehouse_id,
+            )
         return attrs.evolve(
             self,
             safety_stock=v.non_negative(safety_stock, "safety_stock"),
             low_stock_threshold=None
             if low_stock_threshold is None
             else v.non_negative(low_stock_threshold, "low_stock_threshold"),
+            backorder_limit=limit,
         )
 
     def fell_low(self, before: StockLevel | None) -> bool:
@@ -146,11 +172,19 @@ class StockLevel:
         return attrs.evolve(self, reserved=self.reserved - min(quantity, self.reserved))
 
     def ship(self, quantity: int) -> StockLevel:
-        """Promised units leave the warehouse: on hand and reserved both go down."""
+        """Promised units leave the warehouse: on hand and reserved both go down. Backordered
+        units cannot leave before they arrive (:class:`OutOfStock` naming the SKU)."""
         if not 0 < quantity <= self.reserved:
             raise InvalidInput(
                 f"{quantity} of {self.sku} cannot ship from {self.warehouse_id}: "
                 f"only {self.reserved} are promised there",
+                sku=self.sku,
+                warehouse_id=self.warehouse_id,
+            )
+        if quantity > self.on_hand:
+            raise OutOfStock(
+                f"{quantity} of {self.sku} cannot ship from {self.warehouse_id}: only "
+                f"{self.on_hand} are on hand ({self.backordered} backordered, not arrived yet)",
                 sku=self.sku,
                 warehouse_id=self.warehouse_id,
             )
@@ -160,8 +194,9 @@ class StockLevel:
 
     def adjusted(self, delta: int) -> StockLevel:
         """On hand changed by ``delta`` (a count, a write-off, a transfer), never below what is
-        promised to orders nor below zero (the safety stock may be used)."""
-        if self.on_hand + delta < self.reserved:
+        promised to orders nor below zero (the safety stock may be used). Units arriving are
+        always taken, even while some are backordered."""
+        if delta < 0 and self.on_hand + delta < self.reserved:
             raise OutOfStock(
                 f"{self.sku} in {self.warehouse_id} has {self.on_hand} on hand, "
                 f"{self.reserved} of them promised: it cannot lose {-delta}",

@@ -80,10 +80,15 @@ class InventoryService:
         warehouse_id: str | None = None,
         safety_stock: int = 0,
         low_stock_threshold: int | None = None,
+        backorder_limit: int = 0,
     ) -> list[StockLevel]:
-        """Set a SKU's safety stock (units never offered to orders) and low-stock threshold
-        (available at or below it raises ``stock.low``, once per crossing), in one warehouse or
-        (``warehouse_id`` None) in every warehouse there is now."""
+        """Set a SKU's safety stock (units never offered to orders), low-stock threshold
+        (available at or below it raises ``stock.low``, once per crossing) and backorder limit
+        (units that may be promised beyond on hand; 0: no backorders), in one warehouse or
+        (``warehouse_id`` None) in every warehouse there is now.
+
+        :raises InvalidInput: a backorder limit below the units already backordered there.
+        """
         require(principal, Permission.INVENTORY_WRITE)
         code = v.sku(sku)
         with self._ctx.uow() as uow:
@@ -95,7 +100,7 @@ class InventoryService:
             current = {lv.warehouse_id: lv for lv in uow.stock.for_skus([code], for_update=True)}
             levels = [
                 current.get(wid, StockLevel(code, wid)).configured(
-                    safety_stock, low_stock_threshold
+                    safety_stock, low_stock_threshold, backorder_limit
                 )
                 for wid in (known if warehouse_id is None else [warehouse_id])
             ]

@@ -61,7 +61,11 @@ _STOCK_BATCH = 32  # levels per UPDATE statement
 _STOCK_CONFIGURE = (
     sa.update(_S)
     .where(_S.c.sku == _param("s"), _S.c.warehouse_id == _param("w"))
-    .values(safety_stock=_param("safety"), low_stock_threshold=_param("low"))
+    .values(
+        safety_stock=_param("safety"),
+        low_stock_threshold=_param("low"),
+        backorder_limit=_param("backorder"),
+    )
 )
 _stock_updates: dict[int, sa.Update] = {}
 
@@ -134,6 +138,7 @@ class SqlStock(_Repo):
                 "w": lv.warehouse_id,
                 "safety": lv.safety_stock,
                 "low": lv.low_stock_threshold,
+                "backorder": lv.backorder_limit,
             }
             if self._c.execute(_STOCK_CONFIGURE, params).rowcount != 1:
                 inserted.append(m.stock_to_row(lv))
