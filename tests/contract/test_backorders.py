@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from ecommerce_core.domain.errors import InvalidInput, OutOfStock
-from ecommerce_core.domain.orders import OrderStatus
 from ecommerce_core.domain.inventory import StockLevel
+from ecommerce_core.domain.orders import OrderStatus
 from tests.support import World
 
 SKU = "PX-128-BLK"
