@@ -997,3 +997,18 @@ def test_a_stocktake_comes_back_exactly_as_stored_through_bson() -> None:
     assert stocktake_from_doc(_through_bson(stocktake_to_doc(take))) == take
     with pytest.raises(CorruptData):
         stocktake_from_doc({**stocktake_to_doc(take), "status": "done"})
+
+
+def test_a_backordered_level_round_trips_and_the_validator_allows_its_limit_only() -> None:
+    level = StockLevel("A-1", "sz", 2, 5, backorder_limit=3)
+    doc = m.stock_to_doc(level)
+    assert doc["backorder_limit"] == 3
+    assert m.stock_from_doc(_through_bson(doc)) == level
+    assert "backorder_limit" not in m.stock_to_doc(StockLevel("A-1", "sz", 5, 2))
+    with pytest.raises(CorruptData):
+        m.stock_from_doc({**doc, "backorder_limit": 2})  # 5 reserved, 2 on hand + 2 allowed
+    from ecommerce_mongo import schema
+
+    rule = schema.VALIDATORS[schema.STOCK]["$expr"]["$and"]
+    assert {"$gte": ["$on_hand", 0]} in rule
+    assert {"$lte": ["$reserved", {"$add": ["$on_hand", schema.BACKORDER_LIMIT]}]} in rule

@@ -48,8 +48,10 @@ class Variance:
 
     @property
     def applicable(self) -> bool:
+        """As an adjustment: units found are always booked (even while some are backordered);
+        units lost never leave fewer on hand than are promised, nor below zero."""
         after = self.on_hand_now + self.variance
-        return after >= self.reserved_now and after >= 0
+        return after >= 0 and (self.variance >= 0 or after >= self.reserved_now)
 
 
 class StocktakeService:
