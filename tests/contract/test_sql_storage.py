@@ -199,7 +199,7 @@ def test_the_backorder_migration_keeps_levels_and_goes_down_while_none_is_backor
     store = SqlStorage(sql_url)
     try:
         downgrade(store.engine, "base")
-        upgrade(store.engine, "0013")
+        upgrade(store.engine, "0014")
         with store.engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO ec_warehouses VALUES ('sz', 'Shenzhen', 1, '')"))
             conn.execute(
@@ -208,14 +208,14 @@ def test_the_backorder_migration_keeps_levels_and_goes_down_while_none_is_backor
                     "safety_stock) VALUES ('PX-1', 'sz', 10, 2, 1)"
                 )
             )
-        upgrade(store.engine, "0014")
+        upgrade(store.engine, "0015")
         with store.unit_of_work() as uow:
             assert uow.stock.get("PX-1", "sz") == StockLevel("PX-1", "sz", 10, 2, 1, None, 0)
             uow.stock.configure([StockLevel("PX-1", "sz", 10, 2, 1, None, 4)])
             uow.commit()
         _raw(store, "UPDATE ec_stock_levels SET reserved = 14")
         _raw(store, "UPDATE ec_stock_levels SET reserved = 2")
-        downgrade(store.engine, "0013")
+        downgrade(store.engine, "0014")
         with pytest.raises(sa.exc.DBAPIError):
             _raw(store, "UPDATE ec_stock_levels SET reserved = 11")
         with store.engine.connect() as conn:
