@@ -6,10 +6,15 @@ from datetime import timedelta
 
 import pytest
 
-from ecommerce_core.domain.errors import InvalidTransition, NotFound, OutOfStock
+from ecommerce_core.domain.errors import (
+    IdempotencyConflict,
+    InvalidTransition,
+    NotFound,
+    OutOfStock,
+)
 from ecommerce_core.domain.orders import OrderStatus
 from ecommerce_core.domain.payments import PaymentStatus
-from tests.support import World
+from tests.support import ADDRESS, World
 
 
 def _levels(world: World) -> dict[str, tuple[int, int]]:
@@ -55,17 +60,13 @@ def test_placing_twice_with_one_key_gives_one_order_and_one_hold(shop_world: Wor
     w = shop_world
     first = w.buy(PX_128_BLK=1, key="same")
     again = w.shop.checkout.place_order(
-        w.customer,
-        idempotency_key="same",
-        shipping_address={
-            "name": "x",
-            "line1": "y",
-            "city": "z",
-            "postal_code": "1",
-            "country": "CN",
-        },
+        w.customer, idempotency_key="same", shipping_address=ADDRESS
     )
     assert again.id == first.id
+    assert _levels(w)["PX-128-BLK"] == (10, 1)
+    elsewhere = {"name": "x", "line1": "y", "city": "z", "postal_code": "1", "country": "CN"}
+    with pytest.raises(IdempotencyConflict):  # the key, reused for another request
+        w.shop.checkout.place_order(w.customer, idempotency_key="same", shipping_address=elsewhere)
     assert _levels(w)["PX-128-BLK"] == (10, 1)
 
 

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
+
+import pytest
 
 from ecommerce_core.domain import events as ev
-from ecommerce_core.domain.errors import InvalidTransition, OutOfStock, ReservationExpired
+from ecommerce_core.domain.errors import (
+    IdempotencyConflict,
+    InvalidTransition,
+    OutOfStock,
+    ReservationExpired,
+)
 from ecommerce_core.domain.money import Money
 from ecommerce_core.domain.orders import OrderStatus
-from tests.services.harness import recorded_gateway, refused
+from tests.services.harness import recorded_gateway, refused, snapshot
 from tests.support import ADDRESS, World
 
 
@@ -43,6 +51,23 @@ def test_the_same_idempotency_key_places_one_order_and_one_reservation(world: Wo
     assert _stock(world, "PX-128-BLK") == (10, 1)
     assert len(world.shop.orders.list(world.customer)) == 1
     assert len(_events(world, ev.StockReserved)) == 1
+
+
+def test_reusing_a_key_for_another_address_or_other_coupons_is_a_conflict(world: World) -> None:
+    first = world.buy(key="checkout-1", PX_128_BLK=1)
+    world.shop.carts.add_item(world.customer, "PX-128-BLK", 1)
+    before = snapshot(world)
+    elsewhere = {**ADDRESS, "city": "Guangzhou"}
+    for changed in ({"shipping_address": elsewhere}, {"coupons": ["SAVE10"]}):
+        request: dict[str, Any] = {"shipping_address": ADDRESS, **changed}
+        with pytest.raises(IdempotencyConflict) as caught:
+            world.shop.checkout.place_order(world.customer, idempotency_key="checkout-1", **request)
+        assert caught.value.details["order_id"] == first.id
+        assert snapshot(world) == before  # the cart, the stock and the orders as they were
+    again = world.shop.checkout.place_order(
+        world.customer, idempotency_key="checkout-1", shipping_address=dict(ADDRESS)
+    )
+    assert again == first  # the same request, however it is spelled, replays
 
 
 def test_an_idempotency_key_belongs_to_one_customer(world: World) -> None:

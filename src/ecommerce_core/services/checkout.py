@@ -16,6 +16,7 @@ from ecommerce_core.domain.errors import (
     Contention,
     EcommerceError,
     EmptyCart,
+    IdempotencyConflict,
     InvalidInput,
     StorageError,
     UnknownSku,
@@ -292,12 +293,12 @@ class CheckoutService:
                 earlier = uow.orders.get_by_idempotency_key(customer_id, key)
             if earlier is None:
                 raise
-            return earlier
+            return _replayed(earlier, key, address, codes)
         with self._ctx.uow() as uow:
             winner = uow.orders.get_by_idempotency_key(customer_id, key)
         if winner is None:  # the conflict was on something else; let the caller retry
             raise AlreadyExists("the order could not be stored; try again")
-        return winner
+        return _replayed(winner, key, address, codes)
 
     # -- helpers ----------------------------------------------------------------------------
     @staticmethod
@@ -371,3 +372,17 @@ def _given(pricing: PriceBreakdown, campaign: GroupBuy) -> Money:
         if adj.source_id == campaign.id
     )
     return Money(amount, pricing.currency)
+
+
+def _replayed(order: Order, key: str, address: Address, codes: Sequence[str]) -> Order:
+    """The order an idempotency key was first used for, if this call asked for the same thing:
+    the same shipping address and the same coupons. Anything else reuses the key for a different
+    request (:class:`IdempotencyConflict`), which would otherwise silently get an order that is
+    not what it asked for."""
+    if order.shipping_address != address or sorted(order.coupon_codes) != sorted(codes):
+        raise IdempotencyConflict(
+            "this idempotency key was used for a different order (another address or coupons)",
+            idempotency_key=key,
+            order_id=order.id,
+        )
+    return order
