@@ -3,6 +3,7 @@ end, so a check and the write that follows it are one atomic step, as a conditio
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,9 +15,17 @@ from ecommerce_core.domain.pricing import Coupon, CouponClaim, CouponCode, Promo
 if TYPE_CHECKING:
     from ecommerce_memory.storage import MemoryUnitOfWork
 
-__all__ = ["PRICING_TABLES", "MemoryCoupons", "MemoryPromotions"]
+__all__ = ["CATALOGUE", "PRICING_TABLES", "MemoryCoupons", "MemoryPromotions", "bump_catalogue"]
 
-PRICING_TABLES = ("coupons", "coupon_codes", "coupon_claims")
+PRICING_TABLES = ("coupons", "coupon_codes", "coupon_claims", "promotion_catalogue")
+#: ``{"version": n}``: the promotion catalogue version; the store's own, kept by a restore
+CATALOGUE = "promotion_catalogue"
+
+
+def bump_catalogue(working: dict[str, dict[Any, Any]]) -> None:
+    """A new promotion catalogue version (a promotion added or changed, a backup restored)."""
+    row = working[CATALOGUE]
+    row["version"] = row.get("version", 0) + 1
 
 
 class _Tables:
@@ -33,6 +42,7 @@ class MemoryPromotions(_Tables):
         if promotion.id in rows:
             raise AlreadyExists("that promotion exists", id=promotion.id)
         rows[promotion.id] = promotion
+        bump_catalogue(self._uow.working)
 
     def get(self, promotion_id: str) -> Promotion | None:
         found: Promotion | None = self._rows("promotions").get(promotion_id)
@@ -46,6 +56,15 @@ class MemoryPromotions(_Tables):
         if current is None:
             raise NotFound("no such promotion", id=promotion_id)
         self._rows("promotions")[promotion_id] = attrs.evolve(current, active=active)
+        bump_catalogue(self._uow.working)
+
+    def catalogue_version(self) -> int:
+        return int(self._rows(CATALOGUE).get("version", 0))
+
+    def usage(self, promotion_ids: Collection[str]) -> dict[str, tuple[int, int]]:
+        rows = self._rows("promotions")
+        found = (rows.get(i) for i in promotion_ids)
+        return {p.id: (p.used, p.discount_given) for p in found if p is not None}
 
     def take_use(self, promotion_id: str, discount: int) -> bool:
         p = self.get(promotion_id)

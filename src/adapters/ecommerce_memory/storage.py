@@ -35,7 +35,13 @@ from ecommerce_memory.loyalty import (
     MemoryMemberships,
     MemoryRedemptions,
 )
-from ecommerce_memory.pricing import PRICING_TABLES, MemoryCoupons, MemoryPromotions
+from ecommerce_memory.pricing import (
+    CATALOGUE,
+    PRICING_TABLES,
+    MemoryCoupons,
+    MemoryPromotions,
+    bump_catalogue,
+)
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
 
@@ -431,14 +437,17 @@ class _Archive(_Repo):
         return data
 
     def is_empty(self) -> bool:
-        return not any(self._uow.working.values())
+        return not any(rows for name, rows in self._uow.working.items() if name != CATALOGUE)
 
     def clear(self) -> None:
-        for rows in self._uow.working.values():
-            rows.clear()
+        for name, rows in self._uow.working.items():
+            if name != CATALOGUE:  # the version only ever moves on: no cache serves old data
+                rows.clear()
+        bump_catalogue(self._uow.working)
 
     def load(self, data: Mapping[str, Sequence[Any]]) -> None:
         w = self._uow.working
+        bump_catalogue(w)
         for kind, key in _KEYS.items():
             for item in data.get(kind, ()):
                 w[kind][key(item)] = item

@@ -21,7 +21,7 @@ from ecommerce_mongo import mapping as m
 from ecommerce_mongo import schema as s
 from ecommerce_mongo.mapping import Doc
 from ecommerce_mongo.outbox import raise_counter
-from ecommerce_mongo.repositories import BY_ID, CLAIMS_ORDER, find_all
+from ecommerce_mongo.repositories import BY_ID, CLAIMS_ORDER, bump_catalogue, find_all
 from ecommerce_mongo.session import Session
 from ecommerce_mongo.stock_ledger import COUNTER as LEDGER_COUNTER
 from ecommerce_mongo.stock_ledger import (
@@ -103,12 +103,14 @@ class MongoArchive:
     def clear(self) -> None:
         for name in s.DATA_COLLECTIONS:
             self._tx.write(self._col(name).delete_many, {})
+        bump_catalogue(self._db, self._tx)
 
     def _insert(self, name: str, docs: Sequence[Doc]) -> None:
         if docs:
             self._tx.write(self._col(name).insert_many, list(docs))
 
     def load(self, data: Mapping[str, Sequence[Any]]) -> None:
+        bump_catalogue(self._db, self._tx)  # even with no promotion: no cache serves the old store
         for kind, (name, _, write) in _AGGREGATES.items():
             self._insert(name, [write(item) for item in data.get(kind, ())])
         self._insert(s.STOCK, [m.stock_to_doc(level) for level in data.get("stock", ())])

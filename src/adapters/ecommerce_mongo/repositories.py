@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Collection as Collection_
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -416,13 +417,39 @@ def _no_limit(field: str) -> dict[str, Any]:
 _USE_LEFT = {"$or": [_no_limit("$usage_limit"), {"$lt": ["$used", "$usage_limit"]}]}
 
 
+#: the ``ec_counters`` document whose ``seq`` is the promotion catalogue version
+CATALOGUE = "promotion_catalogue"
+
+
+def bump_catalogue(db: Database[Doc], tx: Session) -> None:
+    """A new promotion catalogue version, in this unit of work (a promotion added or changed,
+    a backup restored). Counters are the store's own: a restore never takes the version back."""
+    tx.write(db[s.COUNTERS].update_one, {"_id": CATALOGUE}, {"$inc": {"seq": 1}}, upsert=True)
+
+
 class MongoPromotions(_Repo):
     """Promotions; ``used`` and ``discount_given`` change only by one guarded ``$inc``."""
 
     collection = s.PROMOTIONS
 
+    def __init__(self, db: Database[Doc], tx: Session) -> None:
+        super().__init__(db, tx)
+        self._db = db
+
     def add(self, promotion: Promotion) -> None:
         self._insert(m.promotion_to_doc(promotion))
+        bump_catalogue(self._db, self._tx)
+
+    def catalogue_version(self) -> int:
+        found = self._tx.read(self._db[s.COUNTERS].find_one, {"_id": CATALOGUE})
+        return 0 if found is None else int(found["seq"])
+
+    def usage(self, promotion_ids: Collection_[str]) -> dict[str, tuple[int, int]]:
+        ids = sorted(set(promotion_ids))
+        if not ids:
+            return {}
+        docs = self._all({"_id": {"$in": ids}})
+        return {str(d["_id"]): (int(d["used"]), int(d["discount_given"])) for d in docs}
 
     def get(self, promotion_id: str) -> Promotion | None:
         d = self._get(promotion_id)
@@ -437,6 +464,7 @@ class MongoPromotions(_Repo):
         )
         if done.matched_count == 0:
             raise NotFound("no such promotion", id=promotion_id)
+        bump_catalogue(self._db, self._tx)
 
     def take_use(self, promotion_id: str, discount: int) -> bool:
         # one conditional update, never read-then-write: of two units of work taking the last

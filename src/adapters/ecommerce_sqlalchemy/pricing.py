@@ -4,7 +4,7 @@ this unit of work took the use. Never read-then-write."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +25,13 @@ from ecommerce_sqlalchemy.pricing_rows import (
     promotion_to_row,
 )
 
-__all__ = ["SqlCoupons", "SqlPromotions", "claim_from_row", "code_from_row"]
+__all__ = [
+    "SqlCoupons",
+    "SqlPromotions",
+    "bump_catalogue",
+    "claim_from_row",
+    "code_from_row",
+]
 
 
 _P = t.promotions
@@ -46,12 +52,23 @@ _PROMOTION_GIVE_BACK = (
 )
 
 
+_V = t.promotion_catalogue
+_CATALOGUE_BUMP = sa.update(_V).where(_V.c.id == 1).values(version=_V.c.version + 1)
+
+
+def bump_catalogue(conn: Connection) -> None:
+    """A new promotion catalogue version, in this transaction (the row is made if missing)."""
+    if conn.execute(_CATALOGUE_BUMP).rowcount != 1:
+        conn.execute(sa.insert(_V).values(id=1, version=1))
+
+
 class SqlPromotions:
     def __init__(self, conn: Connection, locking: bool) -> None:
         self._c = conn
 
     def add(self, promotion: Promotion) -> None:
         self._c.execute(sa.insert(_P).values(promotion_to_row(promotion)))
+        bump_catalogue(self._c)
 
     def get(self, promotion_id: str) -> Promotion | None:
         row = self._c.execute(sa.select(_P).where(_P.c.id == promotion_id)).mappings().first()
@@ -65,6 +82,18 @@ class SqlPromotions:
         done = self._c.execute(sa.update(_P).where(_P.c.id == promotion_id).values(active=active))
         if done.rowcount != 1:
             raise NotFound("no such promotion", id=promotion_id)
+        bump_catalogue(self._c)
+
+    def catalogue_version(self) -> int:
+        found = self._c.execute(sa.select(_V.c.version).where(_V.c.id == 1)).scalar()
+        return 0 if found is None else int(found)
+
+    def usage(self, promotion_ids: Collection[str]) -> dict[str, tuple[int, int]]:
+        ids = sorted(set(promotion_ids))
+        if not ids:
+            return {}
+        query = sa.select(_P.c.id, _P.c.used, _P.c.discount_given).where(_P.c.id.in_(ids))
+        return {r[0]: (int(r[1]), int(r[2])) for r in self._c.execute(query)}
 
     def take_use(self, promotion_id: str, discount: int) -> bool:
         return self._c.execute(_PROMOTION_TAKE, {"pid": promotion_id, "d": discount}).rowcount == 1

@@ -326,6 +326,15 @@ promotions = sa.Table(
     sa.CheckConstraint("budget IS NULL OR discount_given <= budget", name="within_budget"),
 )
 
+#: one row (id 1): the promotion catalogue version, moved on by every promotion added or changed
+#: and by a restore (never by the counts of uses); the store's own, not backed up
+promotion_catalogue = sa.Table(
+    "ec_promotion_catalogue",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+
 coupons = sa.Table(
     "ec_coupons",
     metadata,

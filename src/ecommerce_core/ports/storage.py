@@ -9,7 +9,7 @@ always locked in one global order (sorted keys), so two units of work never dead
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -263,6 +263,14 @@ class PromotionRepository(Protocol):
     def give_back(self, promotion_id: str, discount: int) -> bool:
         """Undo one :meth:`take_use` (``used - 1``, ``discount_given - discount``), guarded so
         that neither goes below zero; True if given back."""
+
+    def catalogue_version(self) -> int:
+        """A number that changes, in the same unit of work, whenever a promotion is added or
+        changed (:meth:`add`, :meth:`set_active`) and when a backup is restored; never by
+        :meth:`take_use` or :meth:`give_back`. Services cache the promotions under it."""
+
+    def usage(self, promotion_ids: Collection[str]) -> dict[str, tuple[int, int]]:
+        """``(used, discount_given)`` of each of these promotions that exists, as stored now."""
 
 
 class CouponRepository(Protocol):

@@ -27,6 +27,7 @@ from ecommerce_core.ports.gateways import Carrier, PaymentGateway
 from ecommerce_core.ports.notifications import Notifier
 from ecommerce_core.ports.services import Clock, IdGenerator, PasswordHasher
 from ecommerce_core.ports.storage import Storage, UnitOfWork
+from ecommerce_core.services.promotion_cache import PromotionCache
 
 __all__ = ["ServiceContext", "ShopSettings", "carrier_rates", "priceable_items"]
 
@@ -85,6 +86,8 @@ class ServiceContext:
     notifier_factories: Mapping[str, Callable[[Mapping[str, Any]], Notifier]] = attrs.field(
         factory=dict
     )
+    #: this shop's promotions and their index, under the storage's catalogue version
+    promotion_cache: PromotionCache = attrs.field(factory=PromotionCache)
     _gateways: dict[str, PaymentGateway] = attrs.field(factory=dict)
     _notifiers: dict[str, Notifier] = attrs.field(factory=dict)
     _carriers: dict[str, Carrier] = attrs.field(factory=dict)

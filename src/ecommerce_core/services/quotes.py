@@ -57,8 +57,8 @@ class Priced(NamedTuple):
     breakdown: PriceBreakdown
     #: the product of each SKU of the cart
     products: dict[str, Product]
-    #: every promotion, by id, as read for this pricing
-    promotions: dict[str, Promotion]
+    #: every promotion, by id, as read for this pricing (the limited ones with fresh counts)
+    promotions: Mapping[str, Promotion]
     #: each code entered, with its coupon as read for this pricing
     codes: dict[str, AppliedCode]
 
@@ -213,8 +213,10 @@ def price_for(
     ``editing``: the id of that order (it is not the buyer's "earlier order").
     ``extra_promotions``: rules of this pricing only (a group-buy's price), never stored."""
     items, products = _lines(uow, cart, products)
-    promotions = [*uow.promotions.list(), *extra_promotions]
-    index = ctx.pricing.index(promotions)
+    promotions, index = ctx.promotion_cache.current(uow, ctx.pricing, items)
+    if extra_promotions:  # this pricing only: indexed with the shop's (rare, not cached)
+        promotions = {**promotions, **{p.id: p for p in extra_promotions}}
+        index = ctx.pricing.index(promotions.values())
     applied = _applied(uow, customer_id, codes, held_codes)
     buyer = _buyer(uow, customer_id, index, applied, editing)
     context = PricingContext(ctx.clock.now(), cart.currency, buyer, region=region_of(address))
@@ -239,7 +241,7 @@ def price_for(
             lenient_tax=lenient_tax,
         ),
         products,
-        {p.id: p for p in promotions},
+        promotions,
         {a.code: a for a in applied},
     )
 
@@ -249,7 +251,7 @@ def best_for(
 ) -> CouponChoice:
     """The best set of the coupons in the customer's wallet for this cart."""
     items, _ = _lines(uow, cart)
-    index = ctx.pricing.index(uow.promotions.list())
+    index = ctx.promotion_cache.current(uow, ctx.pricing, items).compiled
     held = _applied(uow, customer_id, [claim.code for claim in uow.coupons.claims_of(customer_id)])
     buyer = _buyer(uow, customer_id, index, held)
     context = PricingContext(ctx.clock.now(), cart.currency, buyer, region=region_of(address))

@@ -7,8 +7,11 @@ lines, so pricing costs grow with the promotions that could apply, not with all 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import copy
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+
+import attrs
 
 from ecommerce_core.domain.money import Money
 from ecommerce_core.domain.pricing.coupons import AppliedCode, Coupon
@@ -196,6 +199,9 @@ class PromotionIndex:
         )
         self.everything = [r for r in self.rules if r.scope.everything]
         self.by_key: dict[tuple[str, str], list[CompiledRule]] = {}
+        self._by_id = {rule.id: rule for rule in self.rules}
+        #: rules replaced by ones with counts read afresh (see :meth:`with_counts`)
+        self._fresh: dict[CompiledRule, CompiledRule] = {}
         for rule in self.rules:
             for key in rule.scope.index_keys():
                 self.by_key.setdefault(key, []).append(rule)
@@ -207,6 +213,40 @@ class PromotionIndex:
 
     def __len__(self) -> int:
         return len(self.rules)
+
+    def limited(self, line_keys: Sequence[Sequence[tuple[str, str]]]) -> list[str]:
+        """The ids of the usage-limited or budget-capped promotions that could apply to lines
+        with these keys (their counts are what a pricing reads afresh), sorted."""
+        return sorted(
+            rule.id
+            for rule in self.candidates(line_keys)
+            if rule.remaining_uses is not None or rule.remaining_budget is not None
+        )
+
+    def with_counts(
+        self, counts: Mapping[str, tuple[int, int]], registry: RuleRegistry
+    ) -> PromotionIndex:
+        """This index with these promotions' ``(used, discount_given)`` as given (read afresh):
+        a view sharing everything else, for one pricing. Rules whose counts are unchanged stay."""
+        fresh: dict[CompiledRule, CompiledRule] = {}
+        for rule in self.rules_by_id(counts):
+            origin = rule.origin
+            used, given = counts[rule.id]
+            if not isinstance(origin, Promotion):
+                continue
+            if (origin.used, origin.discount_given) == (used, given):
+                continue
+            updated = attrs.evolve(origin, used=used, discount_given=given)
+            fresh[rule] = compile_promotion(updated, registry)
+        if not fresh:
+            return self
+        view = copy.copy(self)
+        view._fresh = {**self._fresh, **fresh}
+        return view
+
+    def rules_by_id(self, ids: Iterable[str]) -> list[CompiledRule]:
+        wanted = set(ids)
+        return [self._by_id[i] for i in sorted(wanted) if i in self._by_id]
 
     def candidates(
         self, line_keys: Sequence[Sequence[tuple[str, str]]]
@@ -226,4 +266,7 @@ class PromotionIndex:
             self.everything, range(len(line_keys))
         )
         found.update(keyed)
+        if self._fresh:
+            fresh = self._fresh
+            return {fresh.get(rule, rule): lines for rule, lines in found.items()}
         return found
