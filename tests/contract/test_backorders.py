@@ -1,11 +1,14 @@
 """Backorders: a SKU may be promised beyond on hand up to its level's backorder limit; the
-backordered units ship only when stock arrives; on every backend, the database as backstop."""
+backordered units ship only when stock arrives, a preorder's not before its release; on every
+backend, the database as backstop."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
-from ecommerce_core.domain.errors import InvalidInput, OutOfStock
+from ecommerce_core.domain.errors import InvalidInput, OutOfStock, PreorderNotReleased
 from ecommerce_core.domain.inventory import StockLevel
 from ecommerce_core.domain.orders import OrderStatus
 from tests.support import World
@@ -76,3 +79,29 @@ def test_the_limit_cannot_go_below_what_is_backordered_and_off_means_no_oversell
     with pytest.raises(OutOfStock):
         w.buy(PX_128_BLK=11, key="b")
     assert w.shop.inventory.audit(w.admin) == []
+
+
+def test_a_preorder_is_sold_before_its_release_and_ships_only_from_it(shop_world: World) -> None:
+    w = shop_world
+    release = w.clock.now() + timedelta(days=3)
+    (level,) = w.shop.inventory.configure_stock(
+        w.admin, sku=SKU, warehouse_id="sz", backorder_limit=5, available_from=release
+    )
+    assert level.available_from == release
+    order_id = _paid(w, "pre", PX_128_BLK=2)  # on hand, but not released yet
+    with pytest.raises(PreorderNotReleased) as caught:
+        w.shop.shipping.ship(w.admin, order_id)
+    assert caught.value.code == "preorder_not_released" and caught.value.details["sku"] == SKU
+    assert (_level(w).on_hand, _level(w).reserved) == (10, 2)  # nothing left
+    assert _level(w).available_from == release  # stored as given, on every backend
+    w.clock.advance(timedelta(days=3))
+    w.shop.shipping.ship(w.admin, order_id)
+    assert w.shop.orders.get(w.admin, order_id).status is OrderStatus.SHIPPED
+    with pytest.raises(InvalidInput):
+        w.shop.inventory.configure_stock(
+            w.admin,
+            sku=SKU,
+            available_from=datetime(2026, 1, 1),  # no time zone
+        )
+    (level,) = w.shop.inventory.configure_stock(w.admin, sku=SKU, warehouse_id="sz")
+    assert level.available_from is None and _level(w).available_from is None

@@ -53,8 +53,9 @@ def _busy_shop(w: World) -> None:
         per_buyer_limit=2, deadline=w.clock.now() + timedelta(days=2),
     )  # fmt: skip
     w.shop.inventory.configure_stock(
-        w.admin, sku="PX-128-BLK", warehouse_id="sz", safety_stock=1, backorder_limit=3
-    )
+        w.admin, sku="PX-128-BLK", warehouse_id="sz", safety_stock=1, backorder_limit=3,
+        available_from=w.clock.now() - timedelta(days=1),
+    )  # fmt: skip
     take = w.shop.stocktakes.open(w.admin, warehouse_id="sz", note="year end")
     w.shop.stocktakes.count(w.admin, take.id, sku="PX-256-WHT", counted=9)
     w.shop.events.relay_all(Principal.system(), consumer="crm", publisher=RecordingPublisher())
@@ -102,7 +103,11 @@ def test_an_archive_round_trips_across_every_backend_unchanged(
         manifest = w.shop.backup.export(w.admin, tmp_path / "0.zip")
     assert manifest.counts["orders"] == 3
     assert manifest.counts["group_buys"] == 1
-    assert [lv.backorder_limit for lv in original["stock"] if lv.sku == "PX-128-BLK"] == [3]
+    assert [
+        (lv.backorder_limit, lv.available_from is not None)
+        for lv in original["stock"]
+        if lv.sku == "PX-128-BLK"
+    ] == [(3, True)]
     assert manifest.counts["outbox"] == len(original["outbox"]) > 10
     assert manifest.counts["stock_ledger"] == len(original["stock_ledger"]) > 10
     for step, url in enumerate(urls[1:], start=1):

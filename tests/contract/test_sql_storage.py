@@ -4,6 +4,7 @@ rows edited by hand, and migrations that go up and down."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import attrs
@@ -190,7 +191,7 @@ def test_the_database_allows_reserving_up_to_the_backorder_limit_and_no_further(
     assert level is not None and (level.reserved, level.backordered) == (13, 3)
 
 
-def test_the_backorder_migration_keeps_levels_and_goes_down_while_none_is_backordered(
+def test_the_backorder_and_preorder_migrations_keep_levels_and_go_down_one_by_one(
     sql_url: str,
 ) -> None:
     from ecommerce_sqlalchemy import SqlStorage
@@ -208,11 +209,21 @@ def test_the_backorder_migration_keeps_levels_and_goes_down_while_none_is_backor
                     "safety_stock) VALUES ('PX-1', 'sz', 10, 2, 1)"
                 )
             )
-        upgrade(store.engine, "0015")
+        upgrade(store.engine)
+        release = datetime(2026, 6, 18, 8, 30, tzinfo=UTC)
         with store.unit_of_work() as uow:
             assert uow.stock.get("PX-1", "sz") == StockLevel("PX-1", "sz", 10, 2, 1, None, 0)
-            uow.stock.configure([StockLevel("PX-1", "sz", 10, 2, 1, None, 4)])
+            uow.stock.configure([StockLevel("PX-1", "sz", 10, 2, 1, None, 4, release)])
             uow.commit()
+        with store.unit_of_work() as uow:
+            level = uow.stock.get("PX-1", "sz")
+        assert level == StockLevel("PX-1", "sz", 10, 2, 1, None, 4, release)
+        _raw(store, "UPDATE ec_stock_levels SET reserved = 14")
+        _raw(store, "UPDATE ec_stock_levels SET reserved = 2")
+        downgrade(store.engine, "0016")  # the preorder release goes, the limit stays
+        assert "available_from" not in {
+            c["name"] for c in sa.inspect(store.engine).get_columns("ec_stock_levels")
+        }
         _raw(store, "UPDATE ec_stock_levels SET reserved = 14")
         _raw(store, "UPDATE ec_stock_levels SET reserved = 2")
         downgrade(store.engine, "0014")

@@ -1005,6 +1005,10 @@ def test_a_backordered_level_round_trips_and_the_validator_allows_its_limit_only
     assert doc["backorder_limit"] == 3
     assert m.stock_from_doc(_through_bson(doc)) == level
     assert "backorder_limit" not in m.stock_to_doc(StockLevel("A-1", "sz", 5, 2))
+    release = datetime(2026, 6, 18, 0, 0, 0, 1, tzinfo=UTC)
+    preorder = StockLevel("A-1", "sz", 0, 4, backorder_limit=5, available_from=release)
+    assert m.stock_from_doc(_through_bson(m.stock_to_doc(preorder))) == preorder
+    assert "available_from" not in m.stock_to_doc(level)
     with pytest.raises(CorruptData):
         m.stock_from_doc({**doc, "backorder_limit": 2})  # 5 reserved, 2 on hand + 2 allowed
     from ecommerce_mongo import schema

@@ -14,7 +14,8 @@ status  codes
 4       ``not_found``, ``unknown_sku``
 5       ``authentication_failed``, ``permission_denied``
 6       ``conflict``, ``already_exists``, ``idempotency_conflict``, ``idempotency_in_progress``,
-        ``contention``, ``group_buy_closed``, ``group_buy_full``, ``group_buy_pending``
+        ``contention``, ``group_buy_closed``, ``group_buy_full``, ``group_buy_pending``,
+        ``preorder_not_released``
 7       ``out_of_stock``, ``reservation_expired``, ``illegal_transition``, ``empty_cart``,
         ``transition_refused``
 8       ``payment_error``, ``payment_declined``, ``refund_exceeds_captured``,
@@ -60,6 +61,7 @@ EXIT_STATUS: dict[str, int] = {
     "group_buy_closed": 6,
     "group_buy_full": 6,
     "group_buy_pending": 6,
+    "preorder_not_released": 6,
     "out_of_stock": 7,
     "reservation_expired": 7,
     "illegal_transition": 7,

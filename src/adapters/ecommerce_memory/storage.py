@@ -217,7 +217,10 @@ class _Stock(_Repo):
                 level
                 if stored is None
                 else stored.configured(
-                    level.safety_stock, level.low_stock_threshold, level.backorder_limit
+                    level.safety_stock,
+                    level.low_stock_threshold,
+                    level.backorder_limit,
+                    level.available_from,
                 )
             )
 

@@ -234,6 +234,8 @@ def stock_to_doc(s: StockLevel) -> Doc:
         doc["low_stock_threshold"] = s.low_stock_threshold
     if s.backorder_limit:
         doc["backorder_limit"] = s.backorder_limit
+    if s.available_from is not None:
+        doc["available_from"] = f.time_to_text(s.available_from)
     return doc
 
 
@@ -247,6 +249,7 @@ def stock_from_doc(d: Mapping[str, Any]) -> StockLevel:
             f.whole(d, "safety_stock") if "safety_stock" in d else 0,
             f.opt_whole(d, "low_stock_threshold") if "low_stock_threshold" in d else None,
             f.whole(d, "backorder_limit") if "backorder_limit" in d else 0,
+            f.opt_time(d, "available_from") if "available_from" in d else None,
         )
     return f.canonical("stock level", d, s, stock_to_doc)
 

@@ -280,6 +280,10 @@ class MongoStock(_Repo):
                 "backorder_limit": level.backorder_limit,
             }
             unset: Doc = {}
+            if level.available_from is None:
+                unset["available_from"] = ""
+            else:
+                settings["available_from"] = m.time_to_text(level.available_from)
             if level.low_stock_threshold is None:
                 unset["low_stock_threshold"] = ""
             else:

@@ -172,6 +172,7 @@ def stock_from_row(row: Row) -> StockLevel:
             int(row["safety_stock"]),
             None if threshold is None else int(threshold),
             int(row["backorder_limit"]),
+            row["available_from"],
         )
 
 
@@ -184,6 +185,7 @@ def stock_to_row(lv: StockLevel) -> dict[str, Any]:
         "safety_stock": lv.safety_stock,
         "low_stock_threshold": lv.low_stock_threshold,
         "backorder_limit": lv.backorder_limit,
+        "available_from": lv.available_from,
     }
 
 

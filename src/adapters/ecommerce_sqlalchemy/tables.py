@@ -117,6 +117,8 @@ stock_levels = sa.Table(
     sa.Column("low_stock_threshold", sa.Integer, nullable=True),
     # units that may be promised beyond on hand (backorders); 0: none (docs/inventory.md)
     sa.Column("backorder_limit", sa.Integer, nullable=False, server_default="0"),
+    # a preorder's release: no unit ships before it; NULL: any time
+    sa.Column("available_from", UTCDateTime, nullable=True),
     sa.CheckConstraint("reserved >= 0", name="reserved_not_negative"),
     sa.CheckConstraint("reserved <= on_hand + backorder_limit", name="not_over_reserved"),
     sa.CheckConstraint("safety_stock >= 0", name="safety_not_negative"),

@@ -19,7 +19,8 @@
     │   ├── Contention                  contention
     │   ├── GroupBuyClosed              group_buy_closed
     │   ├── GroupBuyFull                group_buy_full
-    │   └── GroupBuyPending             group_buy_pending
+    │   ├── GroupBuyPending             group_buy_pending
+    │   └── PreorderNotReleased         preorder_not_released
     ├── OutOfStock                      out_of_stock
     ├── ReservationExpired              reservation_expired
     ├── InvalidTransition               illegal_transition
@@ -72,6 +73,7 @@ __all__ = [
     "PaymentError",
     "PermissionDenied",
     "PluginError",
+    "PreorderNotReleased",
     "RefundExceedsCaptured",
     "RefundExceedsSold",
     "ReservationExpired",
@@ -267,3 +269,9 @@ class GroupBuyPending(Conflict):
     """The order joined a group-buy that has not succeeded: it does not ship until it does."""
 
     code = "group_buy_pending"
+
+
+class PreorderNotReleased(Conflict):
+    """A preorder's units cannot ship before their release (the level's ``available_from``)."""
+
+    code = "preorder_not_released"

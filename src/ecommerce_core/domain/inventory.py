@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 import attrs
 
 from ecommerce_core.domain import validation as v
-from ecommerce_core.domain.errors import CorruptData, InvalidInput, InvalidTransition, OutOfStock
+from ecommerce_core.domain.errors import (
+    CorruptData,
+    InvalidInput,
+    InvalidTransition,
+    OutOfStock,
+    PreorderNotReleased,
+)
 
 __all__ = [
     "Reservation",
@@ -45,6 +51,14 @@ def _regions(value: Iterable[str]) -> tuple[str, ...]:
             )
         codes.append(code)
     return tuple(sorted(set(codes)))
+
+
+def _release(value: object) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidInput("available_from is a datetime with a time zone", field="available_from")
+    return value.astimezone(UTC)
 
 
 @attrs.frozen
@@ -95,6 +109,8 @@ class StockLevel:
     low_stock_threshold: int | None = None
     #: units that may be promised to orders beyond on hand (backorders, preorders); 0: none
     backorder_limit: int = 0
+    #: a preorder's release: no unit of this level ships before it (UTC); None: any time
+    available_from: datetime | None = None
 
     def __attrs_post_init__(self) -> None:
         if (
@@ -131,7 +147,11 @@ class StockLevel:
         return max(0, self.reserved - self.on_hand)
 
     def configured(
-        self, safety_stock: int, low_stock_threshold: int | None, backorder_limit: int = 0
+        self,
+        safety_stock: int,
+        low_stock_threshold: int | None,
+        backorder_limit: int = 0,
+        available_from: datetime | None = None,
     ) -> StockLevel:
         """The same counts with new settings. A backorder limit below the units already
         backordered is refused (:class:`InvalidInput`): those orders keep their promise."""
@@ -151,6 +171,7 @@ class StockLevel:
             if low_stock_threshold is None
             else v.non_negative(low_stock_threshold, "low_stock_threshold"),
             backorder_limit=limit,
+            available_from=_release(available_from),
         )
 
     def fell_low(self, before: StockLevel | None) -> bool:
@@ -171,9 +192,17 @@ class StockLevel:
     def release(self, quantity: int) -> StockLevel:
         return attrs.evolve(self, reserved=self.reserved - min(quantity, self.reserved))
 
-    def ship(self, quantity: int) -> StockLevel:
+    def ship(self, quantity: int, at: datetime | None = None) -> StockLevel:
         """Promised units leave the warehouse: on hand and reserved both go down. Backordered
-        units cannot leave before they arrive (:class:`OutOfStock` naming the SKU)."""
+        units cannot leave before they arrive (:class:`OutOfStock` naming the SKU), nor a
+        preorder's before its release (:class:`PreorderNotReleased`, when ``at`` is given)."""
+        if at is not None and self.available_from is not None and at < self.available_from:
+            raise PreorderNotReleased(
+                f"{self.sku} is a preorder: it ships from {self.available_from.isoformat()}",
+                sku=self.sku,
+                warehouse_id=self.warehouse_id,
+                available_from=self.available_from.isoformat(),
+            )
         if not 0 < quantity <= self.reserved:
             raise InvalidInput(
                 f"{quantity} of {self.sku} cannot ship from {self.warehouse_id}: "

@@ -103,7 +103,7 @@ def _ship_held(
     count = {(ln.sku, ln.warehouse_id): ln.quantity for ln in hold.lines}
     levels = {lv.key: lv for lv in uow.stock.for_skus({k[0] for k in keys}, for_update=True)}
     move(
-        uow, [(levels[k], levels[k].ship(count[k])) for k in keys], MovementKind.SHIPMENT,
+        uow, [(levels[k], levels[k].ship(count[k], at)) for k in keys], MovementKind.SHIPMENT,
         at=at, actor=actor, reference=shipment_id,
         reason=f"exchange {rma}: replacement for order {hold.order_id}",
     )  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from ecommerce_core.domain import events as ev
 from ecommerce_core.domain import validation as v
@@ -81,12 +82,14 @@ class InventoryService:
         safety_stock: int = 0,
         low_stock_threshold: int | None = None,
         backorder_limit: int = 0,
+        available_from: datetime | None = None,
     ) -> list[StockLevel]:
         """Set a SKU's safety stock (units never offered to orders), low-stock threshold
         (available at or below it raises ``stock.low``, once per crossing) and backorder limit
         (units that may be promised beyond on hand; 0: no backorders), in one warehouse or
         (``warehouse_id`` None) in every warehouse there is now.
 
+        :param available_from: a preorder's release: no unit ships before it (None: any time).
         :raises InvalidInput: a backorder limit below the units already backordered there.
         """
         require(principal, Permission.INVENTORY_WRITE)
@@ -100,7 +103,7 @@ class InventoryService:
             current = {lv.warehouse_id: lv for lv in uow.stock.for_skus([code], for_update=True)}
             levels = [
                 current.get(wid, StockLevel(code, wid)).configured(
-                    safety_stock, low_stock_threshold, backorder_limit
+                    safety_stock, low_stock_threshold, backorder_limit, available_from
                 )
                 for wid in (known if warehouse_id is None else [warehouse_id])
             ]

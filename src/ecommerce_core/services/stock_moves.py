@@ -158,7 +158,7 @@ def post_shipment(
     if not plan:
         raise InvalidInput("nothing of the order is left to ship", order_id=order.id)
     levels = {lv.key: lv for lv in uow.stock.for_skus({k[0] for k in plan}, for_update=True)}
-    changes = [(levels[key], levels[key].ship(n)) for key, n in sorted(plan.items())]
+    changes = [(levels[key], levels[key].ship(n, at)) for key, n in sorted(plan.items())]
     return move(
         uow, changes, MovementKind.SHIPMENT, at=at, actor=actor, reference=reference,
         order_id=order.id,

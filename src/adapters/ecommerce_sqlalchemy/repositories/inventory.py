@@ -22,6 +22,7 @@ from ecommerce_sqlalchemy.repositories._base import (
     _parts,
     _Repo,
 )
+from ecommerce_sqlalchemy.types import UTCDateTime
 
 # -- inventory -------------------------------------------------------------------------------
 _WAREHOUSE_INSERT = sa.insert(t.warehouses)
@@ -65,6 +66,7 @@ _STOCK_CONFIGURE = (
         safety_stock=_param("safety"),
         low_stock_threshold=_param("low"),
         backorder_limit=_param("backorder"),
+        available_from=sa.bindparam("release", type_=UTCDateTime),
     )
 )
 _stock_updates: dict[int, sa.Update] = {}
@@ -139,6 +141,7 @@ class SqlStock(_Repo):
                 "safety": lv.safety_stock,
                 "low": lv.low_stock_threshold,
                 "backorder": lv.backorder_limit,
+                "release": lv.available_from,
             }
             if self._c.execute(_STOCK_CONFIGURE, params).rowcount != 1:
                 inserted.append(m.stock_to_row(lv))
