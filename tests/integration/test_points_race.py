@@ -49,9 +49,9 @@ def _blind_checkout(monkeypatch: pytest.MonkeyPatch, cart: Any, buyer: Any) -> N
     balance can stop the extra ones."""
     from ecommerce_core.services import checkout, quotes
 
-    monkeypatch.setattr(quotes, "_buyer", lambda uow, customer_id: buyer)
+    monkeypatch.setattr(quotes, "_buyer", lambda uow, customer_id, *args, **kwargs: buyer)
     monkeypatch.setattr(
-        checkout.CheckoutService, "_cart", staticmethod(lambda uow, customer_id: cart)
+        checkout.CheckoutService, "_cart", staticmethod(lambda uow, customer_id, **kwargs: cart)
     )
 
 
@@ -75,7 +75,9 @@ def test_one_customers_checkouts_race_for_the_same_points_and_one_spends_them(
     quote = shop.checkout.quote(world.customer, redeem_points=BALANCE)
     assert quote.points_redeemed == BALANCE
     with shop._ctx.uow() as uow:
-        cart, buyer = uow.carts.get_for_customer(customer_id), _buyer(uow, customer_id)
+        index = shop._ctx.pricing.index(uow.promotions.list())
+        cart = uow.carts.get_for_customer(customer_id)
+        buyer = _buyer(uow, customer_id, index, [])
     shop.close()
     if stale:
         _blind_checkout(monkeypatch, cart, buyer)  # inherited by the forked racers
