@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -107,6 +108,35 @@ def test_the_worker_completes_orders_delivered_a_week_ago(tmp_path: Path) -> Non
     assert second.stdout.splitlines()[1] == "0 delivered orders completed"
     with open_shop(url, clock) as shop:
         assert shop.orders.get(Principal.system(), order.id).status == "completed"
+
+
+def test_the_worker_tells_the_log_notifier_of_low_stock_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    clock = FixedClock()
+    with open_shop(url, clock) as shop:
+        world = seed(shop, clock)
+        shop.inventory.configure_stock(world.admin, sku="PX-128-BLK", low_stock_threshold=8)
+        world.buy(PX_128_BLK=3)  # 10 on hand, 7 available: below the threshold of 8
+    silent = ecommerce("worker", "--url", url, "--once", "--max-seconds", "0")
+    first = ecommerce("worker", "--url", url, "--once", "--notifier", "log")
+    second = ecommerce("worker", "--url", url, "--once", "--notifier", "log")
+    assert silent.returncode == 0 and "notifications" not in silent.stdout, silent.stdout
+    assert first.returncode == 0, first.stderr
+    assert "1 notifications delivered to log" in first.stdout
+    (alert,) = [json.loads(line) for line in first.stderr.splitlines() if line.startswith("{")]
+    assert alert["event"] == "stock.low"
+    assert alert["payload"]["sku"] == "PX-128-BLK"
+    assert "0 notifications delivered to log" in second.stdout
+    assert not [line for line in second.stderr.splitlines() if line.startswith("{")]
+
+
+def test_the_worker_refuses_a_notifier_that_is_not_installed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    with open_shop(url, FixedClock()):
+        pass
+    result = ecommerce("worker", "--url", url, "--once", "--notifier", "carrier-pigeon")
+    assert result.returncode != 0
+    assert "carrier-pigeon" in result.stderr
 
 
 @pytest.mark.redis

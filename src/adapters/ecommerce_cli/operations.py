@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from ecommerce_cli import errors
-from ecommerce_core import Principal, Shop
+from ecommerce_core import Principal, Shop, ShopSettings
 
 __all__ = ["register"]
 
@@ -86,13 +86,18 @@ def worker(
     once: Annotated[bool, typer.Option(help="Run one sweep and exit.")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between sweeps.")] = 30.0,
     max_seconds: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+    notifier: Annotated[
+        list[str] | None,
+        typer.Option(help="Deliver events to this notifier (repeatable), e.g. log."),
+    ] = None,
 ) -> None:
     """Cancel unpaid orders whose stock hold expired, giving the stock back, complete orders
     delivered long enough ago, fail the group-buys whose deadline passed short of their minimum
-    (cancelling or refunding their orders; all idempotent), and deliver events to the configured notifiers
-    (low-stock alerts)."""
+    (cancelling or refunding their orders; all idempotent), and deliver events to the notifiers
+    named by --notifier (low-stock alerts; ``log`` writes them to standard error)."""
     started = time.monotonic()
-    with errors.reported(), Shop.open(url) as shop:
+    settings = ShopSettings(notifiers={name: {} for name in notifier or ()})
+    with errors.reported(), Shop.open(url, settings=settings) as shop:
         while True:
             cancelled = shop.orders.expire_unpaid(Principal.system(), limit=1000)
             typer.echo(f"{len(cancelled)} unpaid orders cancelled")
