@@ -83,63 +83,9 @@ def test_thirty_two_buyers_of_the_last_five_units_sell_exactly_five(
         shop.close()
 
 
-def _same_key(url: str, customer_id: str, barrier: Any, results: Any) -> None:
-    try:
-        shop = open_shop(url)
-    except Exception as exc:  # a process that cannot even open the shop fails the test, by name
-        barrier.abort()
-        results.put(f"setup failed: {exc!r}")
-        return
-    try:
-        barrier.wait(timeout=60)
-        try:
-            order = shop.checkout.place_order(
-                Principal.customer(customer_id),
-                idempotency_key="double-click",
-                shipping_address=ADDRESS,
-            )
-            results.put(order.id)
-        except Exception as exc:  # judged by the parent
-            results.put(getattr(exc, "code", repr(exc)))
-    finally:
-        shop.close()
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "backend",
-    [pytest.param(n, marks=server_marks(n), id=n) for n in ("sqlite", "postgres", "mysql")],
-)
-def test_eight_processes_placing_with_one_key_get_one_order(
-    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    url = backend_url(backend, tmp_path, monkeypatch)
-    shop = open_shop(url)
-    world = seed(shop, shop.clock, stock=UNITS)  # type: ignore[arg-type]
-    shop.carts.add_item(world.customer, "PX-128-BLK", 2)
-    shop.close()
-    ctx = mp.get_context("fork")
-    barrier, results = ctx.Barrier(8), ctx.Queue()
-    procs = [
-        ctx.Process(target=_same_key, args=(url, world.customer.id, barrier, results))
-        for _ in range(8)
-    ]
-    for p in procs:
-        p.start()
-    outcomes = [results.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
-    assert len(set(outcomes)) == 1, outcomes
-    assert outcomes[0].startswith("ord_"), outcomes
-    shop = open_shop(url)
-    try:
-        assert [o.id for o in shop.orders.list(world.admin)] == [outcomes[0]]
-        assert shop.inventory.levels(world.admin, "PX-128-BLK")[0].reserved == 2
-    finally:
-        shop.close()
-
-
-def _own_key(url: str, customer_id: str, key: str, barrier: Any, results: Any) -> None:
+def _place(url: str, customer_id: str, key: str, barrier: Any, results: Any) -> None:
+    """One process placing the customer's cart with ``key`` once the barrier opens; the order
+    id or the error code goes to the parent."""
     try:
         shop = open_shop(url)
     except Exception as exc:  # a process that cannot even open the shop fails the test, by name
@@ -164,6 +110,40 @@ def _own_key(url: str, customer_id: str, key: str, barrier: Any, results: Any) -
     "backend",
     [pytest.param(n, marks=server_marks(n), id=n) for n in ("sqlite", "postgres", "mysql")],
 )
+def test_eight_processes_placing_with_one_key_get_one_order(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = backend_url(backend, tmp_path, monkeypatch)
+    shop = open_shop(url)
+    world = seed(shop, shop.clock, stock=UNITS)  # type: ignore[arg-type]
+    shop.carts.add_item(world.customer, "PX-128-BLK", 2)
+    shop.close()
+    ctx = mp.get_context("fork")
+    barrier, results = ctx.Barrier(8), ctx.Queue()
+    procs = [
+        ctx.Process(target=_place, args=(url, world.customer.id, "double-click", barrier, results))
+        for _ in range(8)
+    ]
+    for p in procs:
+        p.start()
+    outcomes = [results.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert len(set(outcomes)) == 1, outcomes
+    assert outcomes[0].startswith("ord_"), outcomes
+    shop = open_shop(url)
+    try:
+        assert [o.id for o in shop.orders.list(world.admin)] == [outcomes[0]]
+        assert shop.inventory.levels(world.admin, "PX-128-BLK")[0].reserved == 2
+    finally:
+        shop.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "backend",
+    [pytest.param(n, marks=server_marks(n), id=n) for n in ("sqlite", "postgres", "mysql")],
+)
 def test_one_cart_checked_out_by_six_tabs_with_their_own_keys_becomes_one_order(
     backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -177,7 +157,7 @@ def test_one_cart_checked_out_by_six_tabs_with_their_own_keys_becomes_one_order(
     ctx = mp.get_context("fork")
     barrier, results = ctx.Barrier(6), ctx.Queue()
     procs = [
-        ctx.Process(target=_own_key, args=(url, world.customer.id, f"tab-{i}", barrier, results))
+        ctx.Process(target=_place, args=(url, world.customer.id, f"tab-{i}", barrier, results))
         for i in range(6)
     ]
     for p in procs:
