@@ -26,7 +26,7 @@ from ecommerce_core.services.aftersales_stock import (
     take_replacement,
 )
 from ecommerce_core.services.context import ServiceContext
-from ecommerce_core.services.orders import load_visible_order
+from ecommerce_core.services.order_holds import load_visible_order
 from ecommerce_core.services.refunds import refund_order_lines
 from ecommerce_core.services.retry import retry_on_contention
 from ecommerce_core.services.stock_moves import shipped_quantities

@@ -16,7 +16,7 @@ from ecommerce_core.domain.stock_ledger import MovementKind
 from ecommerce_core.ports.gateways import Carrier, ShipmentRequest
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
-from ecommerce_core.services.orders import reserve_stock
+from ecommerce_core.services.order_holds import reserve_stock
 from ecommerce_core.services.stock_moves import (
     move,
     post_return,

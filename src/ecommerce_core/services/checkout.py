@@ -29,7 +29,7 @@ from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
 from ecommerce_core.services.group_buy import group_price, join_group, open_campaign
-from ecommerce_core.services.orders import reserve_stock
+from ecommerce_core.services.order_holds import reserve_stock
 from ecommerce_core.services.quotes import (
     Priced,
     best_for,

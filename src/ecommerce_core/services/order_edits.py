@@ -24,7 +24,11 @@ from ecommerce_core.domain.pricing import PriceBreakdown, Promotion, RedemptionK
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
-from ecommerce_core.services.orders import load_visible_order, release_reservation, reserve_stock
+from ecommerce_core.services.order_holds import (
+    load_visible_order,
+    release_reservation,
+    reserve_stock,
+)
 from ecommerce_core.services.quotes import gift_lines, gifts_in_stock, price_for, refuse_unapplied
 
 __all__ = ["Edit", "change_address", "change_quantity", "edit_order", "remove_line"]

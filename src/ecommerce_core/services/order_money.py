@@ -9,7 +9,7 @@ from ecommerce_core.domain.orders import OrderAction, PaymentState
 from ecommerce_core.domain.payments import Payment, RefundStatus
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
-from ecommerce_core.services.orders import release_reservation
+from ecommerce_core.services.order_holds import release_reservation
 from ecommerce_core.services.redemptions import return_points
 
 __all__ = ["order_refund_action", "record_refund_on_order"]

@@ -9,7 +9,7 @@ from ecommerce_core.domain.errors import InvalidInput
 from ecommerce_core.domain.orders import Order, StatusChange
 from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.services.context import ServiceContext
-from ecommerce_core.services.orders import load_visible_order
+from ecommerce_core.services.order_holds import load_visible_order
 
 __all__ = ["add_note"]
 

@@ -37,7 +37,7 @@ from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.gateways import GatewayOutcome, PaymentRequest
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
-from ecommerce_core.services.orders import (
+from ecommerce_core.services.order_holds import (
     commit_reservation,
     hold_for_payment,
     load_visible_order,

@@ -27,8 +27,8 @@ from ecommerce_core.domain.security import Permission, Principal, require
 from ecommerce_core.ports.gateways import GatewayOutcome
 from ecommerce_core.ports.storage import UnitOfWork
 from ecommerce_core.services.context import ServiceContext
+from ecommerce_core.services.order_holds import load_visible_order
 from ecommerce_core.services.order_money import record_refund_on_order
-from ecommerce_core.services.orders import load_visible_order
 
 __all__ = ["quote_line_refund", "refund_order_lines", "send_refund"]
 

@@ -14,7 +14,7 @@ from ecommerce_core.domain.shipping import Shipment, ShipmentLine, TrackingStatu
 from ecommerce_core.ports.gateways import ShipmentRequest
 from ecommerce_core.services.context import ServiceContext
 from ecommerce_core.services.group_buy import refuse_unsettled_group
-from ecommerce_core.services.orders import load_visible_order
+from ecommerce_core.services.order_holds import load_visible_order
 from ecommerce_core.services.stock_moves import post_shipment
 
 __all__ = ["ShippingService"]
