@@ -5,15 +5,13 @@ with ``out_of_stock``; the level ends with 5 reserved, 3 of them backordered."""
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from pathlib import Path
 
 import pytest
 
-from ecommerce_core import Principal
 from tests.contract.backends import backend_url, server_marks
-from tests.integration.test_races import _buyer
-from tests.support import PASSWORD, open_shop, seed
+from tests.integration.test_races import _buyer, race, register_buyers
+from tests.support import open_shop, seed
 
 BUYERS = 16
 ON_HAND, LIMIT = 2, 3
@@ -33,22 +31,9 @@ def test_sixteen_buyers_of_two_units_with_three_backorderable_sell_exactly_five(
     shop.inventory.configure_stock(
         world.admin, sku="PX-128-BLK", warehouse_id="sz", backorder_limit=LIMIT
     )
-    for i in range(BUYERS):
-        shop.accounts.register(
-            Principal.anonymous(), email=f"buyer{i}@example.com", password=PASSWORD
-        )
-    with shop._ctx.uow() as uow:
-        buyers = [uow.customers.get_by_email(f"buyer{i}@example.com").id for i in range(BUYERS)]  # type: ignore[union-attr]
+    buyers = register_buyers(shop, BUYERS)
     shop.close()
-
-    ctx = mp.get_context("fork")
-    barrier, results = ctx.Barrier(BUYERS), ctx.Queue()
-    procs = [ctx.Process(target=_buyer, args=(url, cid, barrier, results)) for cid in buyers]
-    for p in procs:
-        p.start()
-    outcomes = [results.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
+    outcomes = race(_buyer, [(url, cid) for cid in buyers])
 
     assert outcomes.count("sold") == ON_HAND + LIMIT, outcomes
     assert set(outcomes) <= {"sold", "out_of_stock"}, outcomes

@@ -40,6 +40,30 @@ def _buyer(url: str, customer_id: str, barrier: Any, results: Any) -> None:
         shop.close()
 
 
+def register_buyers(shop: Any, count: int) -> list[str]:
+    """``count`` customers registered in ``shop``: their ids, in order."""
+    for i in range(count):
+        shop.accounts.register(
+            Principal.anonymous(), email=f"buyer{i}@example.com", password=PASSWORD
+        )
+    with shop._ctx.uow() as uow:
+        return [uow.customers.get_by_email(f"buyer{i}@example.com").id for i in range(count)]
+
+
+def race(target: Any, args: list[tuple[Any, ...]]) -> list[Any]:
+    """One forked process per ``args``, all released together by a barrier (``target`` receives
+    the barrier and a results queue after its own arguments): what each reported."""
+    ctx = mp.get_context("fork")
+    barrier, results = ctx.Barrier(len(args)), ctx.Queue()
+    procs = [ctx.Process(target=target, args=(*a, barrier, results)) for a in args]
+    for p in procs:
+        p.start()
+    outcomes = [results.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    return outcomes
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "backend",
@@ -54,23 +78,9 @@ def test_thirty_two_buyers_of_the_last_five_units_sell_exactly_five(
     url = backend_url(backend, tmp_path, monkeypatch)
     shop = open_shop(url)
     world = seed(shop, shop.clock, stock=UNITS)  # type: ignore[arg-type]
-    buyers = []
-    for i in range(BUYERS):
-        shop.accounts.register(
-            Principal.anonymous(), email=f"buyer{i}@example.com", password=PASSWORD
-        )
-    with shop._ctx.uow() as uow:
-        buyers = [uow.customers.get_by_email(f"buyer{i}@example.com").id for i in range(BUYERS)]  # type: ignore[union-attr]
+    buyers = register_buyers(shop, BUYERS)
     shop.close()
-
-    ctx = mp.get_context("fork")
-    barrier, results = ctx.Barrier(BUYERS), ctx.Queue()
-    procs = [ctx.Process(target=_buyer, args=(url, cid, barrier, results)) for cid in buyers]
-    for p in procs:
-        p.start()
-    outcomes = [results.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
+    outcomes = race(_buyer, [(url, cid) for cid in buyers])
 
     assert outcomes.count("sold") == UNITS, outcomes
     assert set(outcomes) <= {"sold", "out_of_stock"}, outcomes
@@ -118,17 +128,7 @@ def test_eight_processes_placing_with_one_key_get_one_order(
     world = seed(shop, shop.clock, stock=UNITS)  # type: ignore[arg-type]
     shop.carts.add_item(world.customer, "PX-128-BLK", 2)
     shop.close()
-    ctx = mp.get_context("fork")
-    barrier, results = ctx.Barrier(8), ctx.Queue()
-    procs = [
-        ctx.Process(target=_place, args=(url, world.customer.id, "double-click", barrier, results))
-        for _ in range(8)
-    ]
-    for p in procs:
-        p.start()
-    outcomes = [results.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
+    outcomes = race(_place, [(url, world.customer.id, "double-click")] * 8)
     assert len(set(outcomes)) == 1, outcomes
     assert outcomes[0].startswith("ord_"), outcomes
     shop = open_shop(url)
@@ -154,17 +154,7 @@ def test_one_cart_checked_out_by_six_tabs_with_their_own_keys_becomes_one_order(
     world = seed(shop, shop.clock, stock=UNITS)  # type: ignore[arg-type]
     shop.carts.add_item(world.customer, "PX-128-BLK", 2)
     shop.close()
-    ctx = mp.get_context("fork")
-    barrier, results = ctx.Barrier(6), ctx.Queue()
-    procs = [
-        ctx.Process(target=_place, args=(url, world.customer.id, f"tab-{i}", barrier, results))
-        for i in range(6)
-    ]
-    for p in procs:
-        p.start()
-    outcomes = [results.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
+    outcomes = race(_place, [(url, world.customer.id, f"tab-{i}") for i in range(6)])
     placed = [o for o in outcomes if o.startswith("ord_")]
     assert len(placed) == 1, outcomes
     assert sorted(set(outcomes) - set(placed)) == ["empty_cart"], outcomes
