@@ -6,19 +6,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from ecommerce_core.archive import parents_first
 from ecommerce_sqlalchemy import mapping as m
 from ecommerce_sqlalchemy import tables as t
 from ecommerce_sqlalchemy.pricing import bump_catalogue, claim_from_row, code_from_row
 from ecommerce_sqlalchemy.repositories.aftersales import complaint_from_row, request_from_row
+from ecommerce_sqlalchemy.statements import Statements
 
 __all__ = ["SqlArchive"]
 
 
 class SqlArchive:
-    def __init__(self, conn: Connection, uow: Any) -> None:
+    def __init__(self, conn: Statements, uow: Any) -> None:
         self._c = conn
         self._uow = uow
 

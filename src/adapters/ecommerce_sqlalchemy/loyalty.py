@@ -12,13 +12,13 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
-from sqlalchemy.engine import Connection
 
 from ecommerce_core.domain.errors import CorruptData, EcommerceError
 from ecommerce_core.domain.loyalty import MAX_POINTS, Membership, PointsEntry
 from ecommerce_core.domain.money import Money
 from ecommerce_core.domain.pricing import Redemption, RedemptionKind
 from ecommerce_sqlalchemy import tables as t
+from ecommerce_sqlalchemy.statements import Statements
 
 __all__ = ["SqlMemberships", "SqlRedemptions"]
 
@@ -134,7 +134,7 @@ def _insert_if_absent(dialect: str, row: dict[str, Any]) -> sa.Executable:
 
 
 class SqlMemberships:
-    def __init__(self, conn: Connection, locking: bool) -> None:
+    def __init__(self, conn: Statements, locking: bool) -> None:
         self._c = conn
 
     def get(self, customer_id: str) -> Membership | None:
@@ -183,7 +183,7 @@ class SqlMemberships:
 
 
 class SqlRedemptions:
-    def __init__(self, conn: Connection, locking: bool) -> None:
+    def __init__(self, conn: Statements, locking: bool) -> None:
         self._c = conn
 
     def add(self, redemptions: Sequence[Redemption]) -> None:

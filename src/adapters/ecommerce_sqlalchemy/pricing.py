@@ -10,7 +10,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
-from sqlalchemy.engine import Connection
 
 from ecommerce_core.domain.errors import NotFound
 from ecommerce_core.domain.pricing import Coupon, CouponClaim, CouponCode, Promotion
@@ -24,6 +23,7 @@ from ecommerce_sqlalchemy.pricing_rows import (
     promotion_from_row,
     promotion_to_row,
 )
+from ecommerce_sqlalchemy.statements import Statements
 
 __all__ = [
     "SqlCoupons",
@@ -56,14 +56,14 @@ _V = t.promotion_catalogue
 _CATALOGUE_BUMP = sa.update(_V).where(_V.c.id == 1).values(version=_V.c.version + 1)
 
 
-def bump_catalogue(conn: Connection) -> None:
+def bump_catalogue(conn: Statements) -> None:
     """A new promotion catalogue version, in this transaction (the row is made if missing)."""
     if conn.execute(_CATALOGUE_BUMP).rowcount != 1:
         conn.execute(sa.insert(_V).values(id=1, version=1))
 
 
 class SqlPromotions:
-    def __init__(self, conn: Connection, locking: bool) -> None:
+    def __init__(self, conn: Statements, locking: bool) -> None:
         self._c = conn
 
     def add(self, promotion: Promotion) -> None:
@@ -124,7 +124,7 @@ _CLAIM_GIVE_BACK = sa.update(_W).where(_CLAIM, _W.c.used > 0).values(used=_W.c.u
 
 
 class SqlCoupons:
-    def __init__(self, conn: Connection, locking: bool) -> None:
+    def __init__(self, conn: Statements, locking: bool) -> None:
         self._c = conn
 
     def add(self, coupon: Coupon) -> None:

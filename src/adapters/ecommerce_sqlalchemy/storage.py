@@ -22,6 +22,7 @@ from ecommerce_sqlalchemy.outbox import RelayOutbox
 from ecommerce_sqlalchemy.pricing import SqlCoupons, SqlPromotions
 from ecommerce_sqlalchemy.repositories.aftersales import SqlAfterSales, SqlComplaints
 from ecommerce_sqlalchemy.repositories.group_buy import SqlGroupBuys
+from ecommerce_sqlalchemy.statements import Statements
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
 
@@ -173,6 +174,7 @@ class SqlUnitOfWork:
     def __init__(self, storage: SqlStorage) -> None:
         self._storage = storage
         self._conn: Connection | None = None
+        self._statements: Statements | None = None
 
     def __enter__(self) -> Self:
         try:
@@ -182,7 +184,8 @@ class SqlUnitOfWork:
             if self._conn is not None:
                 self._conn.close()
             raise translate(exc) from exc
-        conn, locking = self._conn, self._storage.dialect != "sqlite"
+        conn = self._statements = Statements(self._conn)
+        locking = self._storage.dialect != "sqlite"
         memo = self._storage.memo
         self.categories = r.SqlCategories(conn, locking, memo)
         self.products = r.SqlProducts(conn, locking, memo)
@@ -219,17 +222,21 @@ class SqlUnitOfWork:
             self.rollback()
         finally:
             self._conn.close()
-            self._conn = None
+            self._conn = self._statements = None
         if isinstance(exc, sa_exc.SQLAlchemyError):
             raise translate(exc) from exc
 
     def commit(self) -> None:
         assert self._conn is not None
+        assert self._statements is not None
         try:
+            self._statements.flush()  # the writes held for the next statement (statements.py)
             self._conn.commit()
         except sa_exc.SQLAlchemyError as exc:
             raise translate(exc) from exc
 
     def rollback(self) -> None:
         assert self._conn is not None
+        assert self._statements is not None
+        self._statements.discard()
         self._conn.rollback()

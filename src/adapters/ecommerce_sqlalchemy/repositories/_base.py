@@ -7,7 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
-from sqlalchemy.engine import Connection
+
+from ecommerce_sqlalchemy.statements import Statements
 
 Row = Mapping[Any, Any]  # a RowMapping, or a dict of one
 
@@ -61,6 +62,34 @@ def _parts(table: sa.Table, parent: str, parent_param: str, prefix: str) -> sa.I
     return sa.insert(table).from_select([parent, *(c.name for c in columns)], query)
 
 
+def _rows(
+    table: sa.Table,
+    prefix: str,
+    *,
+    exclude: Sequence[str] = ("id",),
+    json: Sequence[str] = (),
+    insert: Any = sa.insert,
+) -> Any:
+    """PostgreSQL: ``INSERT`` of any number of rows from one array per column (``unnest``),
+    parameters named ``{prefix}_{column}``; a column named in ``json`` is passed as text and cast
+    (an array of JSON values does not bind as such). ``insert`` may be the dialect's own."""
+    columns = [c for c in table.c if c.name not in exclude]
+    arrays = [
+        sa.bindparam(f"{prefix}_{c.name}", type_=pg.ARRAY(sa.Text if c.name in json else c.type))
+        for c in columns
+    ]
+    rows = sa.func.unnest(*arrays).table_valued(*(c.name for c in columns)).render_derived()
+    values = [
+        sa.cast(rows.c[c.name], c.type) if c.name in json else rows.c[c.name] for c in columns
+    ]
+    return insert(table).from_select([c.name for c in columns], sa.select(*values))
+
+
+def _arrays(prefix: str, names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The parameters of :func:`_rows` for ``rows``."""
+    return {f"{prefix}_{name}": [row[name] for row in rows] for name in names}
+
+
 def _bind(prefix: str, row: Mapping[str, Any], into: dict[str, Any]) -> None:
     for name, value in row.items():
         into[f"{prefix}_{name}"] = value
@@ -79,7 +108,7 @@ def _bind_arrays(
 
 
 class _Repo:
-    def __init__(self, conn: Connection, locking: bool) -> None:
+    def __init__(self, conn: Statements, locking: bool) -> None:
         self._c = conn
         # SQLite serialises writers with BEGIN IMMEDIATE instead of row locks
         self._locking = locking

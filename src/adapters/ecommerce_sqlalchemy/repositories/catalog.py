@@ -7,7 +7,6 @@ from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from ecommerce_core.domain.catalog import Category, Product
 from ecommerce_sqlalchemy import mapping as m
@@ -19,6 +18,7 @@ from ecommerce_sqlalchemy.repositories._base import (
     _param,
     _Repo,
 )
+from ecommerce_sqlalchemy.statements import Statements
 
 # -- catalog ---------------------------------------------------------------------------------
 _CATEGORY_INSERT = sa.insert(t.categories)
@@ -53,7 +53,7 @@ def _key(row: Mapping[Any, Any]) -> tuple[Any, ...]:
 
 
 class SqlCategories(_Repo):
-    def __init__(self, conn: Connection, locking: bool, memo: RowMemo | None = None) -> None:
+    def __init__(self, conn: Statements, locking: bool, memo: RowMemo | None = None) -> None:
         super().__init__(conn, locking)
         self._memo = memo if memo is not None else RowMemo(0)
 
@@ -96,7 +96,7 @@ _PRODUCTS_IN = _PRODUCTS.query.where(t.products.c.category_id.in_(_many("categor
 
 
 class SqlProducts(_Repo):
-    def __init__(self, conn: Connection, locking: bool, memo: RowMemo | None = None) -> None:
+    def __init__(self, conn: Statements, locking: bool, memo: RowMemo | None = None) -> None:
         super().__init__(conn, locking)
         self._memo = memo if memo is not None else RowMemo(0)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from ecommerce_core.domain.cart import Cart
 from ecommerce_core.domain.customers import Customer
@@ -16,6 +15,7 @@ from ecommerce_sqlalchemy.repositories._base import (
     _param,
     _Repo,
 )
+from ecommerce_sqlalchemy.statements import Statements
 
 # -- customers and carts ---------------------------------------------------------------------
 _CUSTOMER_INSERT = sa.insert(t.customers)
@@ -63,7 +63,7 @@ _CART_UPDATE_EMPTYING = _CART_UPDATE.add_cte(_CART_LINES_DELETE.cte("w_cart_line
 
 
 class SqlCarts(_Repo):
-    def __init__(self, conn: Connection, locking: bool) -> None:
+    def __init__(self, conn: Statements, locking: bool) -> None:
         super().__init__(conn, locking)
         # the carts this transaction read or wrote, by cart id and by customer id (immutable)
         self._by_id: dict[str, Cart | None] = {}

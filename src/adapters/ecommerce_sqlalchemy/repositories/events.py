@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
 from ecommerce_core.domain.events import DomainEvent, event_from_dict
 from ecommerce_sqlalchemy import tables as t
 from ecommerce_sqlalchemy.repositories._base import (
+    _arrays,
     _param,
     _Repo,
+    _rows,
 )
+from ecommerce_sqlalchemy.statements import Append
 
 # -- notifications, outbox --------------------------------------------------------------------
 
@@ -36,12 +41,28 @@ class SqlNotifications(_Repo):
 _OUTBOX_INSERT = sa.insert(t.outbox)
 
 
+def _bind_events(batches: Sequence[list[dict[str, Any]]]) -> dict[str, Any]:
+    rows = [row for batch in batches for row in batch]
+    # the payload as the JSON type would send it (the engine keeps SQLAlchemy's json.dumps)
+    return {
+        **_arrays("ob", ("name", "occurred_at"), rows),
+        "ob_payload": [json.dumps(row["payload"]) for row in rows],
+    }
+
+
+#: PostgreSQL: events are held and sent with the unit of work's next statement (statements.py),
+#: in the order added (their ids, which relays follow, are given in that order)
+EVENTS = Append("outbox", [_rows(t.outbox, "ob", json=("payload",))], _bind_events)
+
+
 class SqlOutbox(_Repo):
     def add(self, events: Iterable[DomainEvent]) -> None:
         rows = [
             {"name": e.name, "payload": e.payload(), "occurred_at": e.occurred_at} for e in events
         ]
-        if rows:
+        if rows and self._c.holds:
+            self._c.append(EVENTS, rows)
+        elif rows:
             self._c.execute(_OUTBOX_INSERT, rows)
 
     def list(self, after_id: int = 0, limit: int = 100) -> list[tuple[int, DomainEvent]]:

@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 
 from ecommerce_core.domain.errors import NotFound
 from ecommerce_core.domain.inventory import Reservation, StockLevel, Warehouse
 from ecommerce_sqlalchemy import mapping as m
 from ecommerce_sqlalchemy import tables as t
 from ecommerce_sqlalchemy.repositories._base import (
+    _arrays,
     _bind,
     _bind_arrays,
     _head,
@@ -21,7 +23,9 @@ from ecommerce_sqlalchemy.repositories._base import (
     _param,
     _parts,
     _Repo,
+    _rows,
 )
+from ecommerce_sqlalchemy.statements import Append
 from ecommerce_sqlalchemy.types import UTCDateTime
 
 # -- inventory -------------------------------------------------------------------------------
@@ -97,6 +101,31 @@ def _stock_update(n: int) -> sa.Update:
     return statement
 
 
+def _stock_upsert() -> Any:
+    """PostgreSQL: the levels from arrays, inserted or (the usual case) their on-hand and
+    reserved units set, like ``save`` does elsewhere in two steps."""
+    statement = _rows(_S, "st", exclude=(), insert=pg.insert)
+    return statement.on_conflict_do_update(
+        index_elements=[_S.c.sku, _S.c.warehouse_id],
+        set_={"on_hand": statement.excluded.on_hand, "reserved": statement.excluded.reserved},
+    )
+
+
+_STOCK_NAMES = [c.name for c in _S.c]
+
+
+def _bind_levels(batches: Sequence[dict[tuple[str, str], StockLevel]]) -> dict[str, Any]:
+    last: dict[tuple[str, str], StockLevel] = {}
+    for batch in batches:
+        last.update(batch)  # a level saved twice is written once, as last saved
+    return _arrays("st", _STOCK_NAMES, [m.stock_to_row(last[key]) for key in sorted(last)])
+
+
+#: PostgreSQL: levels are held and sent with the unit of work's next statement (statements.py);
+#: their rows were locked by ``for_skus(for_update=True)`` before, so nothing waits on the result
+LEVELS = Append("stock", [_stock_upsert()], _bind_levels)
+
+
 class SqlStock(_Repo):
     def get(self, sku: str, warehouse_id: str) -> StockLevel | None:
         row = self._c.execute(_STOCK_ONE, {"sku": sku, "wh": warehouse_id}).mappings().first()
@@ -112,6 +141,10 @@ class SqlStock(_Repo):
     def save(self, levels: Sequence[StockLevel]) -> None:
         # Every use case has locked these rows with for_skus(for_update=True) first, in the
         # global order; this writes them with as few statements as it can.
+        if self._c.holds:
+            if levels:
+                self._c.append(LEVELS, {lv.key: lv for lv in levels})
+            return
         ordered = sorted({lv.key: lv for lv in levels}.values(), key=lambda lv: lv.key)
         for start in range(0, len(ordered), _STOCK_BATCH):
             batch = ordered[start : start + _STOCK_BATCH]
@@ -161,8 +194,19 @@ _RESERVATIONS = _Joined(
     t.reservation_lines.c.sku,
     t.reservation_lines.c.warehouse_id,
 )
-_RESERVATION_INSERT_PG = _parts(t.reservation_lines, "reservation_id", "r_id", "l").add_cte(
-    _head(t.reservations, "r").cte("w_reservation")
+
+
+def _bind_reservation(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    (only,) = items  # never merged: one reservation per batch
+    return only
+
+
+#: PostgreSQL: a new reservation is held and sent with the unit of work's next statement
+RESERVATION = Append(
+    "reservation",
+    [_head(t.reservations, "r"), _parts(t.reservation_lines, "reservation_id", "r_id", "l")],
+    _bind_reservation,
+    merge=False,
 )
 _RESERVATION_BY_ID = _RESERVATIONS.query.where(t.reservations.c.id == _param("id"))
 # the reservation's own row is locked; its lines never change
@@ -193,11 +237,11 @@ class SqlReservations(_Repo):
             }
             for ln in r.lines
         ]
-        if self._chain:
+        if self._c.holds:
             params: dict[str, Any] = {}
             _bind("r", head, params)
             _bind_arrays("l", t.reservation_lines, "reservation_id", lines, params)
-            self._c.execute(_RESERVATION_INSERT_PG, params)
+            self._c.append(RESERVATION, params)
             return
         self._c.execute(_RESERVATION_INSERT, head)
         if lines:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import builtins
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from ecommerce_core.domain.orders import Order, OrderLine
 from ecommerce_sqlalchemy import mapping as m
@@ -24,14 +24,30 @@ from ecommerce_sqlalchemy.repositories._base import (
     _parts,
     _Repo,
 )
+from ecommerce_sqlalchemy.statements import Append, Statements
 
 # -- orders ----------------------------------------------------------------------------------
 _ORDER_INSERT = sa.insert(t.orders)
 _ORDER_LINES_INSERT = sa.insert(t.order_lines)
 _HISTORY_INSERT = sa.insert(t.order_history)
-_ORDER_INSERT_PG = _parts(t.order_history, "order_id", "o_id", "h").add_cte(
-    _head(t.orders, "o").cte("w_order"),
-    _parts(t.order_lines, "order_id", "o_id", "l").cte("w_order_lines"),
+
+
+def _bind_order(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    (only,) = items  # never merged: one order per batch
+    return only
+
+
+#: PostgreSQL: a new order with its lines and history is held and sent with the unit of work's
+#: next statement (statements.py); a key or number used before fails there, or at the commit
+ORDER = Append(
+    "order",
+    [
+        _head(t.orders, "o"),
+        _parts(t.order_lines, "order_id", "o_id", "ol"),
+        _parts(t.order_history, "order_id", "o_id", "oh"),
+    ],
+    _bind_order,
+    merge=False,
 )
 _ORDERS = _Joined(
     t.orders,
@@ -96,7 +112,7 @@ _ORDERS_RECENT_OF = _recent_orders(t.orders.c.customer_id == _param("customer"))
 
 
 class SqlOrders(_Repo):
-    def __init__(self, conn: Connection, locking: bool) -> None:
+    def __init__(self, conn: Statements, locking: bool) -> None:
         super().__init__(conn, locking)
         # how many status changes of each order this transaction has read or written
         self._stored_history: dict[str, int] = {}
@@ -109,12 +125,12 @@ class SqlOrders(_Repo):
         self._stored_lines[order.id] = order.lines
         history = self._history_rows(order, 0)
         self._stored_history[order.id] = len(history)
-        if self._chain:
+        if self._c.holds:
             params: dict[str, Any] = {}
             _bind("o", head, params)
-            _bind_arrays("l", t.order_lines, "order_id", lines, params)
-            _bind_arrays("h", t.order_history, "order_id", history, params)
-            self._c.execute(_ORDER_INSERT_PG, params)
+            _bind_arrays("ol", t.order_lines, "order_id", lines, params)
+            _bind_arrays("oh", t.order_history, "order_id", history, params)
+            self._c.append(ORDER, params)
             return
         self._c.execute(_ORDER_INSERT, head)
         for statement, rows in ((_ORDER_LINES_INSERT, lines), (_HISTORY_INSERT, history)):

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from ecommerce_core.domain.payments import Payment
 from ecommerce_sqlalchemy import mapping as m
@@ -17,6 +16,7 @@ from ecommerce_sqlalchemy.repositories._base import (
     _param,
     _Repo,
 )
+from ecommerce_sqlalchemy.statements import Statements
 
 # -- payments --------------------------------------------------------------------------------
 _PAYMENT_INSERT = sa.insert(t.payments)
@@ -47,7 +47,7 @@ _REFUND_CHANGES = ("status", "provider_ref")
 
 
 class SqlPayments(_Repo):
-    def __init__(self, conn: Connection, locking: bool) -> None:
+    def __init__(self, conn: Statements, locking: bool) -> None:
         super().__init__(conn, locking)
         # the refund rows of each payment as this transaction read or wrote them
         self._stored_refunds: dict[str, dict[str, dict[str, Any]]] = {}

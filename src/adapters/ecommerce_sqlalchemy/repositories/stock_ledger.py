@@ -10,12 +10,22 @@ import sqlalchemy as sa
 from ecommerce_core.domain.stock_ledger import LedgerEntry, MovementKind
 from ecommerce_sqlalchemy import mapping as m
 from ecommerce_sqlalchemy import tables as t
-from ecommerce_sqlalchemy.repositories._base import _Repo
+from ecommerce_sqlalchemy.repositories._base import _arrays, _Repo, _rows
+from ecommerce_sqlalchemy.statements import Append
 
 __all__ = ["SqlStockLedger"]
 
 _L = t.stock_ledger
 _INSERT = sa.insert(_L)
+_NAMES = [c.name for c in _L.c if c.name != "id"]
+
+
+def _bind_entries(batches: Sequence[list[dict[str, Any]]]) -> dict[str, Any]:
+    return _arrays("lg", _NAMES, [row for batch in batches for row in batch])
+
+
+#: PostgreSQL: entries are held and sent with the unit of work's next statement (statements.py)
+ENTRIES = Append("ledger", [_rows(_L, "lg")], _bind_entries)
 _SUMS = sa.select(
     _L.c.sku, _L.c.warehouse_id, sa.func.sum(_L.c.on_hand_delta), sa.func.sum(_L.c.reserved_delta)
 ).group_by(_L.c.sku, _L.c.warehouse_id)
@@ -23,7 +33,9 @@ _SUMS = sa.select(
 
 class SqlStockLedger(_Repo):
     def add(self, entries: Sequence[LedgerEntry]) -> None:
-        if entries:
+        if entries and self._c.holds:
+            self._c.append(ENTRIES, [m.ledger_entry_row(e) for e in entries])
+        elif entries:
             # one statement for any number of entries (executemany of one INSERT; SQLAlchemy
             # sends it as one multi-row INSERT on PostgreSQL and MariaDB)
             self._c.execute(_INSERT, [m.ledger_entry_row(e) for e in entries])
