@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from json import dumps as _dumps
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,61 +52,54 @@ def _head(table: sa.Table, prefix: str) -> sa.Insert:
     return sa.insert(table).values({c.name: sa.bindparam(f"{prefix}_{c.name}") for c in table.c})
 
 
-def _parts(table: sa.Table, parent: str, parent_param: str, prefix: str) -> sa.Insert:
-    """PostgreSQL: ``INSERT`` of any number of rows of one parent from one array per column
-    (``unnest``), so that the statement, and its compiled form, is the same for any count."""
-    columns = [c for c in table.c if c.name != parent]
-    arrays = [sa.bindparam(f"{prefix}_{c.name}", type_=pg.ARRAY(c.type)) for c in columns]
-    rows = sa.func.unnest(*arrays).table_valued(*(c.name for c in columns)).render_derived()
-    query = sa.select(
-        sa.bindparam(parent_param, type_=table.c[parent].type), *(rows.c[c.name] for c in columns)
-    )
-    return sa.insert(table).from_select([parent, *(c.name for c in columns)], query)
-
-
 def _rows(
     table: sa.Table,
     prefix: str,
     *,
     exclude: Sequence[str] = ("id",),
-    json: Sequence[str] = (),
+    parent: tuple[str, str] | None = None,
     insert: Any = sa.insert,
 ) -> Any:
-    """PostgreSQL: ``INSERT`` of any number of rows from one array per column (``unnest``),
-    parameters named ``{prefix}_{column}``; a column named in ``json`` is passed as text and cast
-    (an array of JSON values does not bind as such). ``insert`` may be the dialect's own."""
-    columns = [c for c in table.c if c.name not in exclude]
-    arrays = [
-        sa.bindparam(f"{prefix}_{c.name}", type_=pg.ARRAY(sa.Text if c.name in json else c.type))
-        for c in columns
-    ]
-    rows = sa.func.unnest(*arrays).table_valued(*(c.name for c in columns)).render_derived()
-    values = [
-        sa.cast(rows.c[c.name], c.type) if c.name in json else rows.c[c.name] for c in columns
-    ]
-    return insert(table).from_select([c.name for c in columns], sa.select(*values))
+    """PostgreSQL: ``INSERT`` of any number of rows passed as ONE parameter, a JSON array of
+    objects named ``{prefix}_rows`` (see :func:`_records`), read by ``json_to_recordset``: the
+    statement, and its compiled form, is the same for any count, and the driver sends one text
+    value instead of dumping an array per column element by element.
+
+    :param parent: ``(column, parameter)``: that column of every row from one parameter.
+    :param insert: the dialect's own ``insert`` (for ``ON CONFLICT``).
+    """
+    own = [c for c in table.c if c.name not in exclude and (parent is None or c.name != parent[0])]
+    source = sa.cast(sa.bindparam(f"{prefix}_rows", type_=sa.Text), pg.JSON)
+    rows = (
+        sa.func.json_to_recordset(source)
+        .table_valued(*(sa.column(c.name, c.type) for c in own))
+        .render_derived(with_types=True)
+    )
+    names, values = [c.name for c in own], [rows.c[c.name] for c in own]
+    if parent is not None:
+        column, parameter = parent
+        names.insert(0, column)
+        values.insert(0, sa.bindparam(parameter, type_=table.c[column].type))
+    return insert(table).from_select(names, sa.select(*values))
 
 
-def _arrays(prefix: str, names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The parameters of :func:`_rows` for ``rows``."""
-    return {f"{prefix}_{name}": [row[name] for row in rows] for name in names}
+def _utc(value: Any) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; the core passes aware UTC times")
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat()  # as UTCDateTime stores it
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def _records(prefix: str, rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """The parameter of :func:`_rows`: ``rows`` as a JSON array (keys a statement does not name
+    are ignored by it; datetimes as naive UTC, as :class:`UTCDateTime` stores them)."""
+    return {f"{prefix}_rows": _dumps(list(rows), default=_utc)}
 
 
 def _bind(prefix: str, row: Mapping[str, Any], into: dict[str, Any]) -> None:
     for name, value in row.items():
         into[f"{prefix}_{name}"] = value
-
-
-def _bind_arrays(
-    prefix: str,
-    table: sa.Table,
-    parent: str,
-    rows: Sequence[Mapping[str, Any]],
-    into: dict[str, Any],
-) -> None:
-    for c in table.c:
-        if c.name != parent:
-            into[f"{prefix}_{c.name}"] = [row[c.name] for row in rows]
 
 
 class _Repo:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -11,8 +10,8 @@ import sqlalchemy as sa
 from ecommerce_core.domain.events import DomainEvent, event_from_dict
 from ecommerce_sqlalchemy import tables as t
 from ecommerce_sqlalchemy.repositories._base import (
-    _arrays,
     _param,
+    _records,
     _Repo,
     _rows,
 )
@@ -42,17 +41,12 @@ _OUTBOX_INSERT = sa.insert(t.outbox)
 
 
 def _bind_events(batches: Sequence[list[dict[str, Any]]]) -> dict[str, Any]:
-    rows = [row for batch in batches for row in batch]
-    # the payload as the JSON type would send it (the engine keeps SQLAlchemy's json.dumps)
-    return {
-        **_arrays("ob", ("name", "occurred_at"), rows),
-        "ob_payload": [json.dumps(row["payload"]) for row in rows],
-    }
+    return _records("ob", (row for batch in batches for row in batch))
 
 
 #: PostgreSQL: events are held and sent with the unit of work's next statement (statements.py),
 #: in the order added (their ids, which relays follow, are given in that order)
-EVENTS = Append("outbox", [_rows(t.outbox, "ob", json=("payload",))], _bind_events)
+EVENTS = Append("outbox", [_rows(t.outbox, "ob")], _bind_events)
 
 
 class SqlOutbox(_Repo):

@@ -14,14 +14,12 @@ from ecommerce_core.domain.inventory import Reservation, StockLevel, Warehouse
 from ecommerce_sqlalchemy import mapping as m
 from ecommerce_sqlalchemy import tables as t
 from ecommerce_sqlalchemy.repositories._base import (
-    _arrays,
     _bind,
-    _bind_arrays,
     _head,
     _Joined,
     _many,
     _param,
-    _parts,
+    _records,
     _Repo,
     _rows,
 )
@@ -111,14 +109,11 @@ def _stock_upsert() -> Any:
     )
 
 
-_STOCK_NAMES = [c.name for c in _S.c]
-
-
 def _bind_levels(batches: Sequence[dict[tuple[str, str], StockLevel]]) -> dict[str, Any]:
     last: dict[tuple[str, str], StockLevel] = {}
     for batch in batches:
         last.update(batch)  # a level saved twice is written once, as last saved
-    return _arrays("st", _STOCK_NAMES, [m.stock_to_row(last[key]) for key in sorted(last)])
+    return _records("st", (m.stock_to_row(last[key]) for key in sorted(last)))
 
 
 #: PostgreSQL: levels are held and sent with the unit of work's next statement (statements.py);
@@ -204,7 +199,10 @@ def _bind_reservation(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
 #: PostgreSQL: a new reservation is held and sent with the unit of work's next statement
 RESERVATION = Append(
     "reservation",
-    [_head(t.reservations, "r"), _parts(t.reservation_lines, "reservation_id", "r_id", "l")],
+    [
+        _head(t.reservations, "r"),
+        _rows(t.reservation_lines, "rl", exclude=(), parent=("reservation_id", "r_id")),
+    ],
     _bind_reservation,
     merge=False,
 )
@@ -240,7 +238,7 @@ class SqlReservations(_Repo):
         if self._c.holds:
             params: dict[str, Any] = {}
             _bind("r", head, params)
-            _bind_arrays("l", t.reservation_lines, "reservation_id", lines, params)
+            params.update(_records("rl", lines))
             self._c.append(RESERVATION, params)
             return
         self._c.execute(_RESERVATION_INSERT, head)

@@ -16,13 +16,13 @@ from ecommerce_sqlalchemy import tables as t
 from ecommerce_sqlalchemy.repositories._base import (
     Row,
     _bind,
-    _bind_arrays,
     _head,
     _Joined,
     _many,
     _param,
-    _parts,
+    _records,
     _Repo,
+    _rows,
 )
 from ecommerce_sqlalchemy.statements import Append, Statements
 
@@ -43,8 +43,8 @@ ORDER = Append(
     "order",
     [
         _head(t.orders, "o"),
-        _parts(t.order_lines, "order_id", "o_id", "ol"),
-        _parts(t.order_history, "order_id", "o_id", "oh"),
+        _rows(t.order_lines, "ol", exclude=(), parent=("order_id", "o_id")),
+        _rows(t.order_history, "oh", exclude=(), parent=("order_id", "o_id")),
     ],
     _bind_order,
     merge=False,
@@ -128,8 +128,8 @@ class SqlOrders(_Repo):
         if self._c.holds:
             params: dict[str, Any] = {}
             _bind("o", head, params)
-            _bind_arrays("ol", t.order_lines, "order_id", lines, params)
-            _bind_arrays("oh", t.order_history, "order_id", history, params)
+            params.update(_records("ol", lines))
+            params.update(_records("oh", history))
             self._c.append(ORDER, params)
             return
         self._c.execute(_ORDER_INSERT, head)

@@ -10,18 +10,17 @@ import sqlalchemy as sa
 from ecommerce_core.domain.stock_ledger import LedgerEntry, MovementKind
 from ecommerce_sqlalchemy import mapping as m
 from ecommerce_sqlalchemy import tables as t
-from ecommerce_sqlalchemy.repositories._base import _arrays, _Repo, _rows
+from ecommerce_sqlalchemy.repositories._base import _records, _Repo, _rows
 from ecommerce_sqlalchemy.statements import Append
 
 __all__ = ["SqlStockLedger"]
 
 _L = t.stock_ledger
 _INSERT = sa.insert(_L)
-_NAMES = [c.name for c in _L.c if c.name != "id"]
 
 
 def _bind_entries(batches: Sequence[list[dict[str, Any]]]) -> dict[str, Any]:
-    return _arrays("lg", _NAMES, [row for batch in batches for row in batch])
+    return _records("lg", (row for batch in batches for row in batch))
 
 
 #: PostgreSQL: entries are held and sent with the unit of work's next statement (statements.py)
