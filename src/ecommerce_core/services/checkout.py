@@ -14,6 +14,7 @@ from ecommerce_core.domain.catalog import Product
 from ecommerce_core.domain.errors import (
     AlreadyExists,
     Contention,
+    CurrencyMismatch,
     EcommerceError,
     EmptyCart,
     IdempotencyConflict,
@@ -131,6 +132,7 @@ class CheckoutService:
         coupons: Sequence[str] = (),
         redeem_points: int = 0,
         group_buy: str | None = None,
+        items: Mapping[str, int] | Sequence[tuple[str, int]] | None = None,
     ) -> Order:
         """Turn the customer's cart into an order awaiting payment, holding its stock.
 
@@ -153,8 +155,14 @@ class CheckoutService:
         group price, and the join is counted by a conditional update in this transaction
         (:class:`GroupBuyFull` when the last place went meanwhile, :class:`GroupBuyClosed`
         outside its window); see docs/pricing.md.
+
+        ``items``: order these SKUs and quantities instead of the cart's (a "buy now" button, and
+        how a flash sale is bought): the cart is neither read nor changed; everything else is as
+        for the cart (prices, promotions, coupons, stock, idempotency). A replay of the key with
+        other items is an :class:`IdempotencyConflict`.
         """
         customer_id = self._customer(principal)
+        bought = None if items is None else self._items(customer_id, items)
         key = v.identifier(idempotency_key, "idempotency_key")
         address = address_from(shipping_address)
         codes = codes_from(coupons)
@@ -170,7 +178,14 @@ class CheckoutService:
                 campaign = None if group_buy is None else open_campaign(uow, group_buy, now)
                 # the cart is locked first: a second checkout of it waits, then finds it empty
                 priced = self._price(
-                    uow, customer_id, codes, address, points, lock_cart=True, campaign=campaign
+                    uow,
+                    customer_id,
+                    codes,
+                    address,
+                    points,
+                    lock_cart=True,
+                    campaign=campaign,
+                    cart=bought,
                 )
                 pricing, products = priced.breakdown, priced.products
                 refuse_unapplied(pricing, codes)
@@ -221,7 +236,7 @@ class CheckoutService:
                 # every checkout of the same SKU queues for, are locked last and so held shortest
                 uow.orders.add(order)
                 inserted = True  # the key was free: no earlier order to answer with from here on
-                cart = uow.carts.get_for_customer(customer_id)
+                cart = None if bought is not None else uow.carts.get_for_customer(customer_id)
                 if cart is not None:
                     uow.carts.save(cart.emptied(now))
                 demand = {line.sku: line.quantity for line in pricing.lines}
@@ -293,12 +308,12 @@ class CheckoutService:
                 earlier = uow.orders.get_by_idempotency_key(customer_id, key)
             if earlier is None:
                 raise
-            return _replayed(earlier, key, address, codes)
+            return _replayed(earlier, key, address, codes, bought)
         with self._ctx.uow() as uow:
             winner = uow.orders.get_by_idempotency_key(customer_id, key)
         if winner is None:  # the conflict was on something else; let the caller retry
             raise AlreadyExists("the order could not be stored; try again")
-        return _replayed(winner, key, address, codes)
+        return _replayed(winner, key, address, codes, bought)
 
     # -- helpers ----------------------------------------------------------------------------
     @staticmethod
@@ -306,6 +321,22 @@ class CheckoutService:
         require(principal, Permission.ORDER_PLACE)
         assert principal.id is not None
         return principal.id
+
+    def _items(
+        self, customer_id: str, items: Mapping[str, int] | Sequence[tuple[str, int]]
+    ) -> Cart:
+        """The items of a "buy now" order as a cart of their own, which is never stored."""
+        pairs = items.items() if isinstance(items, Mapping) else items
+        if isinstance(pairs, str | bytes):
+            raise InvalidInput("items are (sku, quantity) pairs", field="items")
+        cart = Cart("buy-now", customer_id, self._ctx.settings.currency, self._ctx.clock.now())
+        for pair in pairs:
+            if not isinstance(pair, tuple | list) or len(pair) != 2:
+                raise InvalidInput("items are (sku, quantity) pairs", field="items")
+            cart = cart.with_item(pair[0], pair[1], cart.updated_at)
+        if not cart.lines:
+            raise EmptyCart("no items to order")
+        return cart
 
     @staticmethod
     def _cart(uow: UnitOfWork, customer_id: str, *, lock: bool = False) -> Cart:
@@ -328,8 +359,11 @@ class CheckoutService:
         *,
         lock_cart: bool = False,
         campaign: GroupBuy | None = None,
+        cart: Cart | None = None,
     ) -> Priced:
-        cart = self._cart(uow, customer_id, lock=lock_cart)
+        """Price the customer's cart, or ``cart`` (items bought without one)."""
+        if cart is None:
+            cart = self._cart(uow, customer_id, lock=lock_cart)
         if campaign is not None:
             _check_group_line(cart, campaign)
         products = uow.products.get_by_skus(line.sku for line in cart.lines)
@@ -338,6 +372,11 @@ class CheckoutService:
         )
         if gone:
             raise UnknownSku("an item in the cart is no longer sold", skus=gone)
+        foreign = sorted(ln.sku for ln in cart.lines if products[ln.sku].currency != cart.currency)
+        if foreign:
+            raise CurrencyMismatch(
+                f"this shop sells in {cart.currency}; an item is priced otherwise", skus=foreign
+            )
         return price_for(
             self._ctx,
             uow,
@@ -374,14 +413,23 @@ def _given(pricing: PriceBreakdown, campaign: GroupBuy) -> Money:
     return Money(amount, pricing.currency)
 
 
-def _replayed(order: Order, key: str, address: Address, codes: Sequence[str]) -> Order:
+def _replayed(
+    order: Order, key: str, address: Address, codes: Sequence[str], bought: Cart | None = None
+) -> Order:
     """The order an idempotency key was first used for, if this call asked for the same thing:
-    the same shipping address and the same coupons. Anything else reuses the key for a different
-    request (:class:`IdempotencyConflict`), which would otherwise silently get an order that is
-    not what it asked for."""
-    if order.shipping_address != address or sorted(order.coupon_codes) != sorted(codes):
+    the same shipping address and the same coupons (and, bought without the cart, the same
+    items). Anything else reuses the key for a different request (:class:`IdempotencyConflict`),
+    which would otherwise silently get an order that is not what it asked for."""
+    same_items = bought is None or sorted(
+        (ln.sku, ln.quantity) for ln in order.lines if not ln.gift
+    ) == sorted((ln.sku, ln.quantity) for ln in bought.lines)
+    if (
+        order.shipping_address != address
+        or sorted(order.coupon_codes) != sorted(codes)
+        or not same_items
+    ):
         raise IdempotencyConflict(
-            "this idempotency key was used for a different order (another address or coupons)",
+            "this idempotency key was used for a different order (another address, coupons or items)",
             idempotency_key=key,
             order_id=order.id,
         )
