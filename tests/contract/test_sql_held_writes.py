@@ -169,3 +169,35 @@ def test_two_kinds_of_held_write_may_not_share_a_parameter_name() -> None:
     statements.append(two, {"x": "b"})
     with pytest.raises(ValueError, match="share parameter names"):
         statements.flush()
+
+
+def test_a_stock_read_sees_the_levels_saved_before_it(sql_storage: Storage) -> None:
+    with sql_storage.unit_of_work() as uow:
+        uow.orders.add(b.order())  # may travel with the read (it writes no stock)
+        uow.stock.save([b.stock("PX-1", reserved=6)])  # may not: the read must see it
+        assert uow.stock.for_skus(["PX-1"], for_update=True) == [b.stock("PX-1", reserved=6)]
+        uow.commit()
+    with sql_storage.unit_of_work() as uow:
+        assert uow.orders.get("ord_1") is not None
+
+
+def test_postgresql_sends_a_held_order_with_the_read_that_locks_the_stock(pg_storage: Any) -> None:
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    sa.event.listen(pg_storage.engine, "before_cursor_execute", record)
+    try:
+        with pg_storage.unit_of_work() as uow:
+            uow.orders.add(b.order())
+            levels = uow.stock.for_skus(["PX-2", "PX-1"], for_update=True)
+            assert levels == [b.stock("PX-1"), b.stock("PX-2")]
+            assert len(sent) == 1
+            assert "INSERT INTO ec_orders " in sent[0]
+            assert "FOR UPDATE" in sent[0]
+            uow.commit()
+    finally:
+        sa.event.remove(pg_storage.engine, "before_cursor_execute", record)
+    with pg_storage.unit_of_work() as uow:
+        assert uow.orders.get("ord_1") == b.order()

@@ -59,30 +59,49 @@ class Append:
         self.bind = bind
         self.merge = merge
         #: the names of its parameters, which no other kind may use
-        dialect = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
-        self.parameters = frozenset(
-            name for s in self.statements for name in s.compile(dialect=dialect).params
-        )
+        self.parameters = _parameters(self.statements)
+        #: the tables it writes
+        self.tables = frozenset(_table(s) for s in self.statements)
 
 
-#: the combined statement of each sequence of held kinds (a handful: built once each)
-_combined: dict[tuple[Append, ...], Executable] = {}
+def _table(write: Write) -> str:
+    table = write.table
+    assert isinstance(table, sa.Table), "a held write writes one table"
+    return table.name
 
 
-def _combine(kinds: tuple[Append, ...]) -> Executable:
-    statement = _combined.get(kinds)
+def _parameters(statements: Sequence[Executable]) -> frozenset[str]:
+    dialect = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
+    return frozenset(
+        name
+        for s in statements
+        for name in s.compile(dialect=dialect).params  # type: ignore[attr-defined]
+    )
+
+
+#: the combined statement of each sequence of held kinds, alone or carried by a read (a handful:
+#: built once each)
+_combined: dict[tuple[tuple[Append, ...], Executable | None], Executable] = {}
+
+
+def _combine(kinds: tuple[Append, ...], read: Executable | None = None) -> Executable:
+    statement = _combined.get((kinds, read))
     if statement is None:
         names = [name for kind in kinds for name in kind.parameters]
+        if read is not None:
+            names.extend(_parameters([read]))
         if len(names) != len(set(names)):
             raise ValueError(
                 f"held writes of kinds {[k.name for k in kinds]} share parameter names"
             )
         writes = [s for kind in kinds for s in kind.statements]
-        *clauses, last = writes
-        ctes = [w.cte(f"w_{i}") for i, w in enumerate(clauses)]
+        last: Any = read
+        if last is None:
+            *writes, last = writes
+        ctes = [w.cte(f"w_{i}") for i, w in enumerate(writes)]
         statement = last.add_cte(*ctes) if ctes else last
         if len(_combined) < 256:
-            _combined[kinds] = statement
+            _combined[(kinds, read)] = statement
     return statement
 
 
@@ -112,6 +131,25 @@ class Statements:
         if self._held:
             self.flush()
         return self.connection.execute(statement, parameters)
+
+    def read_carrying(
+        self,
+        statement: TypedReturnsRows[*_Ts],
+        parameters: Mapping[str, Any],
+        reads: frozenset[str],
+    ) -> CursorResult[*_Ts]:
+        """Run ``statement``, a ``SELECT`` of the tables ``reads``, carrying the held writes with
+        it as ``WITH`` clauses when none of them writes one of those tables (the read would not
+        see them: a statement and its clauses share one snapshot). One round trip instead of
+        two: a checkout's order goes with the read that locks its stock rows."""
+        if self._held and not any(kind.tables & reads for kind, _ in self._held):
+            held, self._held = self._held, []
+            combined = _combine(tuple(kind for kind, _ in held), statement)
+            bound = dict(parameters)
+            for kind, items in held:
+                bound.update(kind.bind(items))
+            return self.connection.execute(combined, bound)
+        return self.execute(statement, parameters)
 
     def begin_nested(self) -> Any:
         if self._held:

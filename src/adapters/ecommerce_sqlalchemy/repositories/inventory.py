@@ -57,6 +57,7 @@ _STOCK_ONE = sa.select(_S).where(_S.c.sku == _param("sku"), _S.c.warehouse_id ==
 # one global lock order, (sku, warehouse): two checkouts can never deadlock each other
 _STOCK_FOR = sa.select(_S).where(_S.c.sku.in_(_many("skus"))).order_by(_S.c.sku, _S.c.warehouse_id)
 _STOCK_FOR_LOCKED = _STOCK_FOR.with_for_update()
+_READS_STOCK = frozenset({_S.name})
 _STOCK_ALL = sa.select(_S).order_by(_S.c.sku, _S.c.warehouse_id)
 _STOCK_INSERT = sa.insert(_S)
 _STOCK_KEYS = sa.select(_S.c.sku, _S.c.warehouse_id).where(_S.c.sku.in_(_many("skus")))
@@ -131,7 +132,11 @@ class SqlStock(_Repo):
         if not wanted:
             return []
         query = _STOCK_FOR_LOCKED if for_update and self._locking else _STOCK_FOR
-        return [m.stock_from_row(r) for r in self._c.execute(query, {"skus": wanted}).mappings()]
+        if self._c.holds:  # a checkout's held order goes with the read that locks its stock
+            rows = self._c.read_carrying(query, {"skus": wanted}, _READS_STOCK)
+        else:
+            rows = self._c.execute(query, {"skus": wanted})
+        return [m.stock_from_row(r) for r in rows.mappings()]
 
     def save(self, levels: Sequence[StockLevel]) -> None:
         # Every use case has locked these rows with for_skus(for_update=True) first, in the
