@@ -103,5 +103,7 @@ def test_a_preorder_is_sold_before_its_release_and_ships_only_from_it(shop_world
             sku=SKU,
             available_from=datetime(2026, 1, 1),  # no time zone
         )
-    (level,) = w.shop.inventory.configure_stock(w.admin, sku=SKU, warehouse_id="sz")
+    (level,) = w.shop.inventory.configure_stock(
+        w.admin, sku=SKU, warehouse_id="sz", available_from=None
+    )
     assert level.available_from is None and _level(w).available_from is None

@@ -4,6 +4,7 @@ regions, and an allocation strategy a plugin offers: on every backend."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -237,3 +238,26 @@ def test_a_plugin_may_not_take_the_built_in_strategy_s_name() -> None:
 
     with pytest.raises(PluginError):
         Shop.open("memory://", plugin_manager=plugin_manager(Clash()))
+
+
+def test_a_setting_left_out_keeps_its_value(shop_world: World) -> None:
+    w = shop_world
+    release = datetime(2030, 1, 1, tzinfo=UTC)
+    (level,) = w.shop.inventory.configure_stock(
+        w.admin,
+        sku="PX-128-BLK",
+        safety_stock=2,
+        low_stock_threshold=4,
+        backorder_limit=3,
+        available_from=release,
+    )
+    (level,) = w.shop.inventory.configure_stock(w.admin, sku="PX-128-BLK", safety_stock=1)
+    assert (level.safety_stock, level.low_stock_threshold, level.backorder_limit) == (1, 4, 3)
+    assert level.available_from == release
+    (level,) = w.shop.inventory.configure_stock(
+        w.admin, sku="PX-128-BLK", low_stock_threshold=None, available_from=None
+    )
+    assert (level.safety_stock, level.low_stock_threshold, level.backorder_limit) == (1, None, 3)
+    assert level.available_from is None
+    (stored,) = w.shop.inventory.levels(w.admin, "PX-128-BLK")
+    assert stored == level

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -16,11 +17,35 @@ from ecommerce_core.services.retry import retry_on_contention
 from ecommerce_core.services.stock_control import adjust_stock, transfer_stock
 from ecommerce_core.services.stock_moves import move
 
-__all__ = ["InventoryService"]
+__all__ = ["KEEP", "InventoryService", "Keep"]
 
 
 def _pair(value: tuple[int, int] | None) -> tuple[int, int]:
     return value if value is not None else (0, 0)
+
+
+class Keep(enum.Enum):
+    """The value of a setting left out of a call: it keeps the value it has."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+def _configured(
+    level: StockLevel,
+    safety_stock: int | Keep,
+    low_stock_threshold: int | Keep | None,
+    backorder_limit: int | Keep,
+    available_from: datetime | Keep | None,
+) -> StockLevel:
+    return level.configured(
+        level.safety_stock if safety_stock is KEEP else safety_stock,
+        level.low_stock_threshold if low_stock_threshold is KEEP else low_stock_threshold,
+        level.backorder_limit if backorder_limit is KEEP else backorder_limit,
+        level.available_from if available_from is KEEP else available_from,
+    )
 
 
 class InventoryService:
@@ -79,15 +104,17 @@ class InventoryService:
         *,
         sku: str,
         warehouse_id: str | None = None,
-        safety_stock: int = 0,
-        low_stock_threshold: int | None = None,
-        backorder_limit: int = 0,
-        available_from: datetime | None = None,
+        safety_stock: int | Keep = KEEP,
+        low_stock_threshold: int | Keep | None = KEEP,
+        backorder_limit: int | Keep = KEEP,
+        available_from: datetime | Keep | None = KEEP,
     ) -> list[StockLevel]:
         """Set a SKU's safety stock (units never offered to orders), low-stock threshold
-        (available at or below it raises ``stock.low``, once per crossing) and backorder limit
-        (units that may be promised beyond on hand; 0: no backorders), in one warehouse or
-        (``warehouse_id`` None) in every warehouse there is now.
+        (available at or below it raises ``stock.low``, once per crossing; None: no alert) and
+        backorder limit (units that may be promised beyond on hand; 0: no backorders), in one
+        warehouse or (``warehouse_id`` None) in every warehouse there is now.
+
+        A setting left out keeps its value (a level created here starts from 0, None, 0, None).
 
         :param available_from: a preorder's release: no unit ships before it (None: any time).
         :raises InvalidInput: a backorder limit below the units already backordered there.
@@ -102,8 +129,12 @@ class InventoryService:
                 raise NotFound("no such warehouse", warehouse_id=str(warehouse_id)[:64])
             current = {lv.warehouse_id: lv for lv in uow.stock.for_skus([code], for_update=True)}
             levels = [
-                current.get(wid, StockLevel(code, wid)).configured(
-                    safety_stock, low_stock_threshold, backorder_limit, available_from
+                _configured(
+                    current.get(wid, StockLevel(code, wid)),
+                    safety_stock,
+                    low_stock_threshold,
+                    backorder_limit,
+                    available_from,
                 )
                 for wid in (known if warehouse_id is None else [warehouse_id])
             ]
