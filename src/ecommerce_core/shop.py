@@ -115,6 +115,8 @@ class Shop:
                 policy,
                 shipping=carrier_rates(rating, lambda: ctx.carrier(rating), policy.shipping),
             )
+        for name in sorted(settings.notifiers):  # an unknown notifier is refused now, not later
+            registry.get("notifier", name)
         storage_offer = registry.get("storage", _scheme(url))
         hasher = registry.get("password_hasher", settings.password_hasher).factory()
         allocation = allocation_strategy(registry, settings.allocation_strategy)

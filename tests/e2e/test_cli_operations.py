@@ -89,6 +89,21 @@ def test_the_worker_sweeps_expired_holds_and_is_idempotent(tmp_path: Path) -> No
     assert "0 delivered orders completed" in first.stdout
 
 
+def test_an_unknown_notifier_is_refused_before_the_worker_changes_anything(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    clock = FixedClock()
+    with open_shop(url, clock) as shop:
+        seed(shop, clock).buy(PX_128_BLK=2)  # a hold long expired: a sweep would cancel it
+    refused = ecommerce("worker", "--url", url, "--once", "--notifier", "pager")
+    assert refused.returncode != 0
+    assert "pager" in refused.stderr and "unknown_backend" in refused.stderr
+    assert "cancelled" not in refused.stdout
+    swept = ecommerce("worker", "--url", url, "--once")
+    assert swept.stdout.startswith("1 unpaid orders cancelled")  # still there to sweep
+
+
 def test_the_worker_completes_orders_delivered_a_week_ago(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'shop.db'}"
     clock = FixedClock()  # delivered long before the worker runs on the real clock
