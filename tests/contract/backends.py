@@ -87,19 +87,22 @@ def _reset_mongo(url: str) -> None:
 
 
 def _reset(url: str) -> None:
-    from ecommerce_sqlalchemy.migrate import VERSION_TABLE, upgrade
+    from ecommerce_sqlalchemy.migrate import VERSION_TABLE, is_current, upgrade
     from ecommerce_sqlalchemy.tables import metadata
 
     engine = sa.create_engine(url)
     try:
         present = set(sa.inspect(engine).get_table_names())
-        if url not in _migrated or not set(metadata.tables) <= present:
-            # a test may have broken the schema on purpose: start it again from nothing
+        if url not in _migrated or not set(metadata.tables) <= present or not is_current(engine):
+            # a test may have broken the schema on purpose, or failed while it was migrated
+            # down: start it again from nothing, with the tables an older schema had too
             with engine.begin() as conn:
                 for name in ("ec_categories",):
                     if name in present:
                         conn.execute(sa.text(f"UPDATE {name} SET parent_id = NULL"))
-            metadata.drop_all(engine)
+            ours = sa.MetaData()
+            ours.reflect(engine, only=lambda name, _meta: name.startswith("ec_"))
+            ours.drop_all(engine)
             with engine.begin() as conn:
                 conn.execute(sa.text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
             upgrade(engine)

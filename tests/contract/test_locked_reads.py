@@ -49,3 +49,36 @@ def test_a_locked_order_read_sees_the_lines_an_edit_committed_while_it_waited(
         first.__exit__(None, None, None)
     other.join(10)
     assert seen == [[(line.sku, line.quantity + 4)]]
+
+
+def test_a_locked_cart_read_sees_the_lines_a_checkout_committed_while_it_waited(
+    storage: Storage,
+) -> None:
+    """The second tab's checkout: it waits for the first's lock on the cart, then must find the
+    cart emptied, not the lines it had when the wait began."""
+    with storage.unit_of_work() as uow:
+        uow.carts.save(b.cart())
+        uow.commit()
+    seen: list[list[tuple[str, int]]] = []
+    first = storage.unit_of_work()
+    first.__enter__()
+    try:
+        held = first.carts.get_for_customer("cus_1", for_update=True)
+        assert held is not None and held.lines
+        first.carts.save(held.emptied(b.T0))
+
+        def second() -> None:
+            with storage.unit_of_work() as uow:
+                waited = uow.carts.get_for_customer("cus_1", for_update=True)
+                assert waited is not None
+                seen.append([(ln.sku, ln.quantity) for ln in waited.lines])
+
+        other = threading.Thread(target=second)
+        other.start()
+        other.join(0.5)  # it waits for the lock (or, on SQLite and memory, for the store)
+        assert seen == []
+        first.commit()
+    finally:
+        first.__exit__(None, None, None)
+    other.join(10)
+    assert seen == [[]]

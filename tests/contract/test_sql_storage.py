@@ -4,14 +4,15 @@ rows edited by hand, and migrations that go up and down."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import attrs
 import pytest
 import sqlalchemy as sa
 
-from ecommerce_core.domain.errors import CorruptData, StorageError
+from ecommerce_core.domain.cart import Cart
+from ecommerce_core.domain.errors import AlreadyExists, CorruptData, StorageError
 from ecommerce_core.domain.inventory import StockLevel
 from ecommerce_core.ports.storage import Storage
 from tests.contract import builders as b
@@ -92,6 +93,7 @@ def test_migrations_go_down_one_step_and_up_again_keeping_data(sql_url: str) -> 
         store.migrate()
         with store.unit_of_work() as uow:
             uow.categories.add(b.category())
+            uow.carts.save(b.cart())
             uow.commit()
         store.migrate()  # idempotent
         downgrade(store.engine, "base")
@@ -100,8 +102,12 @@ def test_migrations_go_down_one_step_and_up_again_keeping_data(sql_url: str) -> 
         assert "ec_orders" in sa.inspect(store.engine).get_table_names()
         with store.unit_of_work() as uow:
             assert uow.categories.list() == []
+            assert uow.carts.get("cart_1") is None
             uow.categories.add(b.category())
+            uow.carts.save(b.cart())
             uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.carts.get_for_customer("cus_1", for_update=True) == b.cart()
     finally:
         store.close()
 
@@ -127,8 +133,10 @@ def test_upgrading_a_database_that_holds_data_keeps_it_and_one_step_down_too(sql
             for o in (order, shipped):
                 row = {k: v for k, v in mapping.order_to_row(o).items() if k in old}
                 conn.execute(sa.insert(tables.orders).values(row))
+            _cart_at_0017(conn, b.cart())  # carts are as 0001 made them until 0018
         upgrade(store.engine)
         with store.unit_of_work() as uow:
+            assert uow.carts.get_for_customer("cus_1") == b.cart()
             stored = uow.orders.get("ord_1")
             assert stored is not None
             assert stored.total == order.total
@@ -151,7 +159,13 @@ def test_upgrading_a_database_that_holds_data_keeps_it_and_one_step_down_too(sql
                 ).scalar_one()
                 == order.number
             )
+            lines = conn.execute(
+                sa.text("SELECT sku, quantity FROM ec_cart_lines ORDER BY position")
+            ).all()
+            assert [tuple(r) for r in lines] == [(ln.sku, ln.quantity) for ln in b.cart().lines]
         upgrade(store.engine)
+        with store.unit_of_work() as uow:
+            assert uow.carts.get("cart_1") == b.cart()
     finally:
         store.close()
 
@@ -233,5 +247,189 @@ def test_the_backorder_and_preorder_migrations_keep_levels_and_go_down_one_by_on
             row = conn.execute(sa.text("SELECT on_hand, reserved FROM ec_stock_levels")).one()
         assert tuple(row) == (10, 2)
         upgrade(store.engine)
+    finally:
+        store.close()
+
+
+# -- a cart is one row: its lines are a JSON column of ec_carts (migration 0018) ----------------
+def _cart_at_0017(conn: sa.Connection, cart: Cart, *, reverse: bool = False) -> None:
+    """Write ``cart`` as revisions 0001 to 0017 stored it: a head row and one row per line."""
+    from ecommerce_sqlalchemy.types import UTCDateTime
+
+    head = sa.table(
+        "ec_carts",
+        sa.column("id"),
+        sa.column("customer_id"),
+        sa.column("currency"),
+        sa.column("updated_at", UTCDateTime()),
+    )
+    lines = sa.table(
+        "ec_cart_lines", sa.column("cart_id"), sa.column("position"), sa.column("sku"),
+        sa.column("quantity"),
+    )  # fmt: skip
+    conn.execute(
+        head.insert(),
+        {
+            "id": cart.id,
+            "customer_id": cart.customer_id,
+            "currency": cart.currency,
+            "updated_at": cart.updated_at,
+        },
+    )
+    rows = [
+        {"cart_id": cart.id, "position": i, "sku": ln.sku, "quantity": ln.quantity}
+        for i, ln in enumerate(cart.lines)
+    ]
+    for row in reversed(rows) if reverse else rows:  # one by one: inserted in that order
+        conn.execute(lines.insert(), row)
+
+
+def _statements(store: Storage) -> list[str]:
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "SET", "SELECT 1")):
+            seen.append(" ".join(statement.split()))
+
+    sa.event.listen(store.engine, "before_cursor_execute", record)  # type: ignore[attr-defined]
+    return seen
+
+
+def test_a_cart_is_locked_and_read_by_one_statement_and_saved_by_one(
+    sql_storage: Storage,
+) -> None:
+    seen = _statements(sql_storage)
+    with sql_storage.unit_of_work() as uow:
+        assert uow.carts.get_for_customer("cus_1", for_update=True) is None
+        uow.carts.save(b.cart())  # a customer it read has none: an INSERT
+        uow.commit()
+    assert len(seen) == 2 and seen[1].startswith("INSERT INTO ec_carts"), seen
+    seen.clear()
+    with sql_storage.unit_of_work() as uow:
+        cart = uow.carts.get_for_customer("cus_1", for_update=True)
+        assert cart == b.cart()
+        uow.carts.save(cart.emptied(b.T0 + timedelta(seconds=1)))
+        uow.commit()
+    locked, saved = seen
+    assert locked.startswith("SELECT") and " FROM ec_carts " in locked
+    assert sql_storage.engine.dialect.name == "sqlite" or locked.endswith("FOR UPDATE")  # type: ignore[attr-defined]
+    assert saved.startswith("UPDATE ec_carts")
+    seen.clear()
+    with sql_storage.unit_of_work() as uow:  # saved without reading it first (a restore)
+        uow.carts.save(b.cart())
+        uow.carts.save(b.cart("cart_2", "cus_2"))
+        uow.commit()
+    assert [s.split()[0] for s in seen] == ["UPDATE", "UPDATE", "INSERT"], seen
+    with sql_storage.unit_of_work() as uow:
+        assert uow.carts.get_for_customer("cus_1") == b.cart()
+        assert uow.carts.get("cart_2") == b.cart("cart_2", "cus_2")
+
+
+def test_a_second_cart_for_one_customer_is_refused(sql_storage: Storage) -> None:
+    with sql_storage.unit_of_work() as uow:
+        uow.carts.save(b.cart())
+        uow.commit()
+    # as two first add_item calls of one customer racing: each read no cart, each makes one
+    with pytest.raises(AlreadyExists), sql_storage.unit_of_work() as uow:
+        uow.carts.save(b.cart("cart_2"))
+        uow.commit()
+    with sql_storage.unit_of_work() as uow:
+        assert uow.carts.get_for_customer("cus_1") is not None
+    with pytest.raises(AlreadyExists), sql_storage.unit_of_work() as uow:
+        uow.carts.save(b.cart("cart_2"))
+        uow.commit()
+    with sql_storage.unit_of_work() as uow:
+        assert uow.carts.get_for_customer("cus_1") == b.cart()
+        assert uow.carts.get("cart_2") is None
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        '{"sku": "PX-1", "quantity": 1}',  # not a list
+        "null",
+        '[["PX-1", 1]]',
+        '[{"sku": "PX-1"}]',
+        '[{"sku": "PX-1", "quantity": 0}]',
+        '[{"sku": "PX-1", "quantity": -2}]',
+        '[{"sku": "PX-1", "quantity": "2"}]',
+        '[{"sku": "PX-1", "quantity": 2.0}]',
+        '[{"sku": "PX-1", "quantity": true}]',
+        '[{"sku": "px-1", "quantity": 2}]',  # the domain would upper-case it: not ours
+        '[{"sku": " PX-1", "quantity": 2}]',
+        '[{"sku": 7, "quantity": 2}]',
+        '[{"sku": "PX-1", "quantity": 2, "price": 100}]',
+        '[{"sku": "PX-1", "quantity": 2}, {"sku": "PX-1", "quantity": 1}]',
+    ],
+)
+def test_cart_lines_edited_by_hand_are_reported_not_fixed(sql_storage: Storage, lines: str) -> None:
+    with sql_storage.unit_of_work() as uow:
+        uow.carts.save(b.cart())
+        uow.commit()
+    engine = sql_storage.engine  # type: ignore[attr-defined]
+    column = engine.dialect.identifier_preparer.quote("lines")  # a reserved word on MariaDB
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"UPDATE ec_carts SET {column} = :lines"), {"lines": lines})
+    for read in (
+        lambda uow: uow.carts.get("cart_1"),
+        lambda uow: uow.carts.get_for_customer("cus_1"),
+        lambda uow: uow.carts.get_for_customer("cus_1", for_update=True),
+        lambda uow: uow.archive.dump(),
+    ):
+        with pytest.raises(CorruptData) as caught, sql_storage.unit_of_work() as uow:
+            read(uow)
+        assert caught.value.code == "corrupt_data" and "cart_1" in caught.value.message
+
+
+def test_the_database_refuses_cart_lines_that_are_not_json(sql_storage: Storage) -> None:
+    with sql_storage.unit_of_work() as uow:
+        uow.carts.save(b.cart())
+        uow.commit()
+    column = sql_storage.engine.dialect.identifier_preparer.quote("lines")  # type: ignore[attr-defined]
+    with pytest.raises(sa.exc.DBAPIError):
+        _raw(sql_storage, f"UPDATE ec_carts SET {column} = '[{{\"sku\": '")
+    with sql_storage.unit_of_work() as uow:
+        assert uow.carts.get("cart_1") == b.cart()
+
+
+def test_the_cart_migration_moves_lines_into_the_cart_row_and_back(sql_url: str) -> None:
+    from ecommerce_sqlalchemy import SqlStorage
+    from ecommerce_sqlalchemy.migrate import downgrade, upgrade
+
+    as_stored = [("cart_1", 0, "PX-2", 3), ("cart_1", 1, "PX-1", 1)]
+    store = SqlStorage(sql_url)
+    try:
+        downgrade(store.engine, "base")
+        upgrade(store.engine, "0017")
+        with store.engine.begin() as conn:
+            _cart_at_0017(conn, b.cart(), reverse=True)  # their positions give the order
+            _cart_at_0017(conn, attrs.evolve(b.cart("cart_2", "cus_2"), lines=()))
+        upgrade(store.engine)
+        assert "ec_cart_lines" not in sa.inspect(store.engine).get_table_names()
+        with store.unit_of_work() as uow:
+            assert uow.carts.get("cart_1") == b.cart()
+            empty = uow.carts.get_for_customer("cus_2", for_update=True)
+            assert empty == attrs.evolve(b.cart("cart_2", "cus_2"), lines=())
+            uow.carts.save(empty.with_item("TAB-1", 2, b.T0 + timedelta(seconds=1)))
+            uow.commit()
+        downgrade(store.engine, "0017")
+        assert "lines" not in {c["name"] for c in sa.inspect(store.engine).get_columns("ec_carts")}
+        with store.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT cart_id, position, sku, quantity FROM ec_cart_lines"
+                    " ORDER BY cart_id, position"
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [*as_stored, ("cart_2", 0, "TAB-1", 2)]
+        with pytest.raises(sa.exc.DBAPIError):  # the old schema's backstop is back
+            _raw(store, "UPDATE ec_cart_lines SET quantity = 0")
+        upgrade(store.engine)
+        with store.unit_of_work() as uow:
+            assert uow.carts.get("cart_1") == b.cart()
+            moved = uow.carts.get("cart_2")
+            assert moved is not None and [(ln.sku, ln.quantity) for ln in moved.lines] == [
+                ("TAB-1", 2)
+            ]
     finally:
         store.close()

@@ -27,10 +27,6 @@ class SqlArchive:
 
     def dump(self) -> dict[str, Any]:
         u, c = self._uow, self._c
-        carts = []
-        for row in c.execute(sa.select(t.carts).order_by(t.carts.c.id)).mappings():
-            lines = c.execute(sa.select(t.cart_lines).where(t.cart_lines.c.cart_id == row["id"]))
-            carts.append(m.cart_from_rows(row, list(lines.mappings())))
         d = t.outbox_deliveries
         return {
             # parents before children, so that a restore satisfies the foreign key
@@ -48,7 +44,10 @@ class SqlArchive:
                 m.customer_from_row(r)
                 for r in c.execute(sa.select(t.customers).order_by(t.customers.c.id)).mappings()
             ],
-            "carts": carts,
+            "carts": [
+                m.cart_from_row(r)
+                for r in c.execute(sa.select(t.carts).order_by(t.carts.c.id)).mappings()
+            ],
             "promotions": u.promotions.list(),
             "coupons": u.coupons.list(),
             "coupon_codes": [

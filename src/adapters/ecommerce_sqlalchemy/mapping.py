@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from ecommerce_core.domain.cart import Cart, CartLine
+from ecommerce_core.domain.cart import MAX_CART_LINES, Cart, CartLine
 from ecommerce_core.domain.catalog import Category, Product, Variant
 from ecommerce_core.domain.customers import Customer
 from ecommerce_core.domain.errors import CorruptData, EcommerceError
@@ -141,12 +141,36 @@ def customer_to_row(c: Customer) -> dict[str, Any]:
     }
 
 
-def cart_from_rows(row: Row, line_rows: Iterable[Row]) -> Cart:
+def cart_lines_to_json(lines: Iterable[CartLine]) -> list[dict[str, Any]]:
+    return [{"sku": ln.sku, "quantity": ln.quantity} for ln in lines]
+
+
+def cart_to_row(c: Cart) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "customer_id": c.customer_id,
+        "currency": c.currency,
+        "updated_at": c.updated_at,
+        "lines": cart_lines_to_json(c.lines),
+    }
+
+
+def cart_from_row(row: Row) -> Cart:
+    """The cart of one ``ec_carts`` row. Its ``lines`` (JSON) must be exactly what
+    :func:`cart_lines_to_json` writes: a list of ``{"sku", "quantity"}`` objects, SKUs as the
+    domain spells them and each once, whole quantities of at least 1, at most MAX_CART_LINES.
+    Anything else (a hand edit) is CorruptData, never normalised on the way in."""
     with _guard("cart", row["id"]):
-        lines = tuple(
-            CartLine(r["sku"], int(r["quantity"]))
-            for r in sorted(line_rows, key=lambda r: r["position"])
-        )
+        stored = row["lines"]
+        if not isinstance(stored, list):
+            raise ValueError(f"its lines are not a list but {type(stored).__name__}")
+        lines = tuple(CartLine(item["sku"], item["quantity"]) for item in stored)
+        if cart_lines_to_json(lines) != stored:
+            raise ValueError("its lines are not in the form this library writes")
+        if len({ln.sku for ln in lines}) != len(lines):
+            raise ValueError("a SKU is on two of its lines")
+        if len(lines) > MAX_CART_LINES:
+            raise ValueError(f"it has {len(lines)} lines, more than {MAX_CART_LINES}")
         return Cart(row["id"], row["customer_id"], row["currency"], row["updated_at"], lines)
 
 

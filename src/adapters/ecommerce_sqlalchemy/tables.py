@@ -1,4 +1,5 @@
-"""The relational schema: one table per aggregate root, child tables for its parts.
+"""The relational schema: one table per aggregate root, child tables for its parts (a cart's
+lines are a JSON column of its row instead: see ``carts``).
 
 Constraints back the domain up: stock can never go negative nor be over-reserved, order numbers,
 idempotency keys and (provider, event id) pairs are unique.
@@ -84,16 +85,12 @@ carts = sa.Table(
     _id("customer_id", nullable=False, unique=True),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
-)
-
-cart_lines = sa.Table(
-    "ec_cart_lines",
-    metadata,
-    _id("cart_id", sa.ForeignKey("ec_carts.id"), primary_key=True),
-    sa.Column("position", sa.Integer, primary_key=True),
-    sa.Column("sku", sa.String(64), nullable=False),
-    sa.Column("quantity", sa.Integer, nullable=False),
-    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    # the lines, in order: [{"sku": ..., "quantity": ...}, ...]. One row per cart, so a locked
+    # read is one statement (PostgreSQL re-reads a locked row whole, never the rows joined to it)
+    # and a save is one statement; mapping.cart_from_row checks what it reads (CorruptData)
+    sa.Column("lines", sa.JSON, nullable=False),
+    # PostgreSQL's json and MariaDB's JSON refuse text that is not JSON; SQLite stores any text
+    sa.CheckConstraint("json_valid(lines)", name="lines_json").ddl_if(dialect="sqlite"),
 )
 
 warehouses = sa.Table(

@@ -9,7 +9,10 @@ Fast paths, none of which gives up a lock or a constraint:
   (``FOR UPDATE OF`` where the database has it).
 * Several stock levels are written by one ``UPDATE`` (a ``CASE`` per column).
 * On PostgreSQL an order or a reservation with all its rows is written by one statement
-  (data-modifying ``WITH``, the child rows from arrays), and a cart is emptied by one.
+  (data-modifying ``WITH``, the child rows from arrays).
+* A cart is one row (its lines a JSON column): read, locked (``SELECT ... FOR UPDATE``) and
+  written by one statement each on every database; the repository knows from its own read
+  whether a save is an ``UPDATE`` or an ``INSERT``.
 * A repository lives as long as its unit of work (one transaction). It remembers what it read
   and wrote in that transaction: a cart read twice is read once; the number of an order's stored
   status changes and a payment's stored refunds are not read again before an update.

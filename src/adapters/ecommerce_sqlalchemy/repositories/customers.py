@@ -10,11 +10,7 @@ from ecommerce_core.domain.cart import Cart
 from ecommerce_core.domain.customers import Customer
 from ecommerce_sqlalchemy import mapping as m
 from ecommerce_sqlalchemy import tables as t
-from ecommerce_sqlalchemy.repositories._base import (
-    _Joined,
-    _param,
-    _Repo,
-)
+from ecommerce_sqlalchemy.repositories._base import _param, _Repo
 from ecommerce_sqlalchemy.statements import Statements
 
 # -- customers and carts ---------------------------------------------------------------------
@@ -42,31 +38,32 @@ class SqlCustomers(_Repo):
         self._c.execute(_CUSTOMER_UPDATE, {"key": customer.id, **m.customer_to_row(customer)})
 
 
-_CARTS = _Joined(
-    t.carts,
-    t.cart_lines,
-    t.cart_lines.c.cart_id == t.carts.c.id,
-    t.cart_lines.c.position,
-)
-_CART_BY_ID = _CARTS.query.where(t.carts.c.id == _param("key"))
-_CART_BY_CUSTOMER = _CARTS.query.where(t.carts.c.customer_id == _param("key"))
-_CART_BY_CUSTOMER_LOCKED = _CART_BY_CUSTOMER.with_for_update(of=t.carts)
-# PostgreSQL re-reads a locked row once its lock is granted, but not the rows joined to it: a
-# cart emptied meanwhile would still show its lines. There the lock is taken by a statement of its
-# own and the cart is read by the next one, which sees everything committed before the lock.
-_CART_LOCK = sa.select(t.carts.c.id).where(t.carts.c.customer_id == _param("key")).with_for_update()
+# A cart is one row, its lines a JSON column (tables.carts): a locked read is one
+# ``SELECT ... FOR UPDATE`` on every database (PostgreSQL re-reads a row whole once the lock it
+# waited for is granted: a cart emptied meanwhile is read empty), and a save is one statement.
+_CART_BY_ID = sa.select(t.carts).where(t.carts.c.id == _param("key"))
+_CART_BY_CUSTOMER = sa.select(t.carts).where(t.carts.c.customer_id == _param("key"))
+_CART_BY_CUSTOMER_LOCKED = _CART_BY_CUSTOMER.with_for_update()
 _CART_INSERT = sa.insert(t.carts)
-_CART_UPDATE = sa.update(t.carts).where(t.carts.c.id == _param("key"))
-_CART_LINES_DELETE = sa.delete(t.cart_lines).where(t.cart_lines.c.cart_id == _param("key"))
-_CART_LINES_INSERT = sa.insert(t.cart_lines)
-_CART_UPDATE_EMPTYING = _CART_UPDATE.add_cte(_CART_LINES_DELETE.cte("w_cart_lines"))
+_CART_UPDATE = sa.update(t.carts).where(t.carts.c.id == _param("key"))  # SET: the parameters
+
+
+def _changes(row: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of _CART_UPDATE: what a cart's life changes (never its id or customer)."""
+    return {
+        "key": row["id"],
+        "currency": row["currency"],
+        "updated_at": row["updated_at"],
+        "lines": row["lines"],
+    }
 
 
 class SqlCarts(_Repo):
     def __init__(self, conn: Statements, locking: bool) -> None:
         super().__init__(conn, locking)
-        # the carts this transaction read or wrote, by cart id and by customer id (immutable)
-        self._by_id: dict[str, Cart | None] = {}
+        # the carts this transaction read or wrote, by cart id and by customer id (immutable);
+        # None by customer: it read that the customer has no cart
+        self._by_id: dict[str, Cart] = {}
         self._by_customer: dict[str, Cart | None] = {}
         self._locked: set[str] = set()  # customers whose cart this transaction locked
 
@@ -75,8 +72,8 @@ class SqlCarts(_Repo):
         return cart
 
     def _one(self, statement: Any, key: str) -> Cart | None:
-        found = _CARTS.group(self._c.execute(statement, {"key": key}).mappings())
-        return self._remember(m.cart_from_rows(*found[0])) if found else None
+        row = self._c.execute(statement, {"key": key}).mappings().first()
+        return None if row is None else self._remember(m.cart_from_row(row))
 
     def get(self, cart_id: str) -> Cart | None:
         if cart_id in self._by_id:
@@ -87,34 +84,23 @@ class SqlCarts(_Repo):
         locking = for_update and self._locking  # SQLite: BEGIN IMMEDIATE holds the lock already
         if customer_id in self._by_customer and (not locking or customer_id in self._locked):
             return self._by_customer[customer_id]
-        if not locking:
-            return self._one(_CART_BY_CUSTOMER, customer_id)
-        self._locked.add(customer_id)
-        if self._chain:  # PostgreSQL: lock, then read (see _CART_LOCK)
-            self._c.execute(_CART_LOCK, {"key": customer_id})
-            return self._one(_CART_BY_CUSTOMER, customer_id)
-        return self._one(_CART_BY_CUSTOMER_LOCKED, customer_id)
+        if locking:
+            self._locked.add(customer_id)
+        cart = self._one(_CART_BY_CUSTOMER_LOCKED if locking else _CART_BY_CUSTOMER, customer_id)
+        if cart is None:
+            self._by_customer[customer_id] = None
+        return cart
 
     def save(self, cart: Cart) -> None:
-        head = {
-            "id": cart.id,
-            "customer_id": cart.customer_id,
-            "currency": cart.currency,
-            "updated_at": cart.updated_at,
-        }
-        if self._chain:  # the old lines go in the same statement
-            if self._c.execute(_CART_UPDATE_EMPTYING, {"key": cart.id, **head}).rowcount == 0:
-                self._c.execute(_CART_INSERT, head)
-        elif self._c.execute(_CART_UPDATE, {"key": cart.id, **head}).rowcount == 0:
-            self._c.execute(_CART_INSERT, head)
-        else:
-            self._c.execute(_CART_LINES_DELETE, {"key": cart.id})
-        if cart.lines:
-            self._c.execute(
-                _CART_LINES_INSERT,
-                [
-                    {"cart_id": cart.id, "position": i, "sku": ln.sku, "quantity": ln.quantity}
-                    for i, ln in enumerate(cart.lines)
-                ],
-            )
+        """One statement: an ``UPDATE`` of a cart this transaction read or wrote, an ``INSERT``
+        of one for a customer it read had none. Otherwise (a restore) an ``UPDATE``, then an
+        ``INSERT`` if there was no such cart. Not an upsert: MariaDB's ``ON DUPLICATE KEY``
+        would also match the customer's unique key, and overwrite the cart of a concurrent
+        first ``add_item`` instead of refusing the second cart (``AlreadyExists``)."""
+        row = m.cart_to_row(cart)
+        known_new = cart.id not in self._by_id and (
+            cart.customer_id in self._by_customer and self._by_customer[cart.customer_id] is None
+        )
+        if known_new or self._c.execute(_CART_UPDATE, _changes(row)).rowcount == 0:
+            self._c.execute(_CART_INSERT, row)
         self._remember(cart)
