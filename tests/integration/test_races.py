@@ -164,3 +164,46 @@ def test_one_cart_checked_out_by_six_tabs_with_their_own_keys_becomes_one_order(
         assert shop.inventory.levels(world.admin, "PX-128-BLK")[0].reserved == 2
     finally:
         shop.close()
+
+
+def _add(url: str, customer_id: str, barrier: Any, results: Any) -> None:
+    """One process adding one unit to the customer's cart once the barrier opens."""
+    try:
+        shop = open_shop(url)
+    except Exception as exc:  # a process that cannot even open the shop fails the test, by name
+        barrier.abort()
+        results.put(f"setup failed: {exc!r}")
+        return
+    try:
+        barrier.wait(timeout=60)
+        try:
+            shop.carts.add_item(Principal.customer(customer_id), "PX-128-BLK", 1)
+            results.put("added")
+        except Exception as exc:  # judged by the parent
+            results.put(getattr(exc, "code", repr(exc)))
+    finally:
+        shop.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "backend",
+    [pytest.param(n, marks=server_marks(n), id=n) for n in ("sqlite", "postgres", "mysql")],
+)
+def test_six_tabs_adding_to_one_cart_at_once_lose_no_unit(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cart change reads the cart locked: six at once are serialised, none overwrites
+    another's line (a cart is one row, written whole)."""
+    url = backend_url(backend, tmp_path, monkeypatch)
+    shop = open_shop(url)
+    world = seed(shop, shop.clock, stock=UNITS)  # type: ignore[arg-type]
+    shop.carts.add_item(world.customer, "PX-128-BLK", 1)
+    shop.close()
+    outcomes = race(_add, [(url, world.customer.id)] * 6)
+    assert outcomes == ["added"] * 6, outcomes
+    shop = open_shop(url)
+    try:
+        assert shop.carts.view(world.customer).cart.quantity_of("PX-128-BLK") == 7
+    finally:
+        shop.close()

@@ -46,7 +46,7 @@ class CartService:
         """The customer's cart (an empty one when there is none yet)."""
         customer_id = _customer(principal)
         with self._ctx.uow() as uow:
-            return self._view(uow, self._load(uow, customer_id), locale)
+            return self._view(uow, self._load(uow, customer_id, lock=False), locale)
 
     @retry_on_contention
     def add_item(
@@ -97,8 +97,11 @@ class CartService:
         return view
 
     # -- helpers ----------------------------------------------------------------------------
-    def _load(self, uow: UnitOfWork, customer_id: str) -> Cart:
-        cart = uow.carts.get_for_customer(customer_id)
+    def _load(self, uow: UnitOfWork, customer_id: str, *, lock: bool = True) -> Cart:
+        # a change locks the cart: two changes of one cart at once (two tabs) run one after the
+        # other, so that neither writes the cart back without the other's line, nor refills a
+        # cart a checkout emptied meanwhile with the lines it had before
+        cart = uow.carts.get_for_customer(customer_id, for_update=lock)
         if cart is None:
             cart = Cart(
                 id=self._ctx.ids.new_id("cart"),
