@@ -201,3 +201,50 @@ def test_postgresql_sends_a_held_order_with_the_read_that_locks_the_stock(pg_sto
         sa.event.remove(pg_storage.engine, "before_cursor_execute", record)
     with pg_storage.unit_of_work() as uow:
         assert uow.orders.get("ord_1") == b.order()
+
+
+def test_a_locked_cart_saved_is_what_the_next_statement_reads(sql_storage: Storage) -> None:
+    with sql_storage.unit_of_work() as uow:
+        uow.carts.save(b.cart())
+        uow.commit()
+    with sql_storage.unit_of_work() as uow:
+        cart = uow.carts.get_for_customer("cus_1", for_update=True)
+        assert cart == b.cart()
+        emptied = cart.emptied(b.T0)
+        uow.carts.save(emptied)  # held on PostgreSQL: the dump's read must send it first
+        assert uow.archive.dump()["carts"] == [emptied]
+        uow.commit()
+    with sql_storage.unit_of_work() as uow:
+        assert uow.carts.get("cart_1") == emptied
+
+
+def test_postgresql_sends_an_emptied_cart_with_the_order_and_the_stock_lock(
+    pg_storage: Any,
+) -> None:
+    with pg_storage.unit_of_work() as uow:
+        uow.carts.save(b.cart())
+        uow.commit()
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    with pg_storage.unit_of_work() as uow:
+        cart = uow.carts.get_for_customer("cus_1", for_update=True)
+        assert cart is not None
+        sa.event.listen(pg_storage.engine, "before_cursor_execute", record)
+        try:
+            uow.orders.add(b.order())
+            uow.carts.save(cart.emptied(b.T0))
+            assert sent == []
+            uow.stock.for_skus(["PX-2", "PX-1"], for_update=True)
+            assert len(sent) == 1
+            for part in ("INSERT INTO ec_orders ", "UPDATE ec_carts ", "FOR UPDATE"):
+                assert part in sent[0]
+            uow.commit()
+        finally:
+            sa.event.remove(pg_storage.engine, "before_cursor_execute", record)
+    with pg_storage.unit_of_work() as uow:
+        stored = uow.carts.get_for_customer("cus_1")
+        assert stored is not None and stored.lines == ()
+        assert uow.orders.get("ord_1") == b.order()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from ecommerce_core.domain.customers import Customer
 from ecommerce_sqlalchemy import mapping as m
 from ecommerce_sqlalchemy import tables as t
 from ecommerce_sqlalchemy.repositories._base import _param, _Repo
-from ecommerce_sqlalchemy.statements import Statements
+from ecommerce_sqlalchemy.statements import Append, Statements
 
 # -- customers and carts ---------------------------------------------------------------------
 _CUSTOMER_INSERT = sa.insert(t.customers)
@@ -46,6 +47,31 @@ _CART_BY_CUSTOMER = sa.select(t.carts).where(t.carts.c.customer_id == _param("ke
 _CART_BY_CUSTOMER_LOCKED = _CART_BY_CUSTOMER.with_for_update()
 _CART_INSERT = sa.insert(t.carts)
 _CART_UPDATE = sa.update(t.carts).where(t.carts.c.id == _param("key"))  # SET: the parameters
+
+
+def _bind_cart(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    (only,) = items  # never merged: a second save of the cart sends the first
+    return only
+
+
+#: PostgreSQL: the update of a cart whose row this transaction locked (so it is there, and stays
+#: as it read it) is held and sent with the unit of work's next statement (statements.py): a
+#: checkout's emptied cart goes with its order and the read that locks its stock rows
+CART = Append(
+    "cart",
+    [
+        sa.update(t.carts)
+        .where(t.carts.c.id == sa.bindparam("ct_key", type_=t.carts.c.id.type))
+        .values(
+            {
+                name: sa.bindparam(f"ct_{name}", type_=t.carts.c[name].type)
+                for name in ("currency", "updated_at", "lines")
+            }
+        )
+    ],
+    _bind_cart,
+    merge=False,
+)
 
 
 def _changes(row: dict[str, Any]) -> dict[str, Any]:
@@ -92,12 +118,20 @@ class SqlCarts(_Repo):
         return cart
 
     def save(self, cart: Cart) -> None:
-        """One statement: an ``UPDATE`` of a cart this transaction read or wrote, an ``INSERT``
-        of one for a customer it read had none. Otherwise (a restore) an ``UPDATE``, then an
+        """One statement: an ``UPDATE`` of a cart this transaction read or wrote (held on
+        PostgreSQL when it locked the cart, see CART), an ``INSERT`` of one for a customer it
+        read had none. Otherwise (a restore) an ``UPDATE``, then an
         ``INSERT`` if there was no such cart. Not an upsert: MariaDB's ``ON DUPLICATE KEY``
         would also match the customer's unique key, and overwrite the cart of a concurrent
         first ``add_item`` instead of refusing the second cart (``AlreadyExists``)."""
         row = m.cart_to_row(cart)
+        locked = (
+            self._by_customer.get(cart.customer_id) if cart.customer_id in self._locked else None
+        )
+        if self._c.holds and locked is not None and locked.id == cart.id:
+            self._c.append(CART, {f"ct_{k}": v for k, v in _changes(row).items()})
+            self._remember(cart)
+            return
         known_new = cart.id not in self._by_id and (
             cart.customer_id in self._by_customer and self._by_customer[cart.customer_id] is None
         )
