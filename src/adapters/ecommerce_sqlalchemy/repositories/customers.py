@@ -120,8 +120,8 @@ class SqlCarts(_Repo):
     def save(self, cart: Cart) -> None:
         """One statement: an ``UPDATE`` of a cart this transaction read or wrote (held on
         PostgreSQL when it locked the cart, see CART), an ``INSERT`` of one for a customer it
-        read had none. Otherwise (a restore) an ``UPDATE``, then an
-        ``INSERT`` if there was no such cart. Not an upsert: MariaDB's ``ON DUPLICATE KEY``
+        read had none. Otherwise (a restore) an ``UPDATE``, then an ``INSERT`` if there was no
+        such cart. Not an upsert: MariaDB's ``ON DUPLICATE KEY``
         would also match the customer's unique key, and overwrite the cart of a concurrent
         first ``add_item`` instead of refusing the second cart (``AlreadyExists``)."""
         row = m.cart_to_row(cart)
