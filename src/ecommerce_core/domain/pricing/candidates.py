@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from operator import attrgetter
 
 import attrs
 
@@ -14,7 +15,7 @@ from ecommerce_core.domain.pricing.context import PricingContext
 from ecommerce_core.domain.pricing.coupons import AppliedCode, Coupon
 from ecommerce_core.domain.pricing.index import CompiledRule, PromotionIndex, compile_coupon
 from ecommerce_core.domain.pricing.items import PriceableItem
-from ecommerce_core.domain.pricing.prices import PriceBook
+from ecommerce_core.domain.pricing.prices import PriceBook, resolve_unit
 from ecommerce_core.domain.pricing.registry import RuleRegistry
 from ecommerce_core.domain.pricing.scope import ItemFacts, item_keys
 from ecommerce_core.domain.pricing.state import Entry, LineState
@@ -26,41 +27,41 @@ def prepare_lines(
     items: Iterable[PriceableItem], context: PricingContext, prices: PriceBook
 ) -> list[LineState]:
     """Lines sorted by SKU, each at its resolved unit price: what every pricing starts from."""
-    ordered = sorted(items, key=lambda item: item.sku)
+    ordered = sorted(items, key=_sku)
     serving = prices.serving(context)
     currency = context.currency
     lines = []
+    previous = ""
     for index, item in enumerate(ordered):
-        quantity, price = item.quantity, item.unit_price
+        sku, quantity, price = item.sku, item.quantity, item.unit_price
         if type(quantity) is not int or not 1 <= quantity <= v.MAX_QUANTITY:
             v.quantity(quantity)  # raises, naming the field
         if price.currency != currency:
             raise CurrencyMismatch(
-                f"{item.sku} is priced in {price.currency}, the cart in {currency}", sku=item.sku
+                f"{sku} is priced in {price.currency}, the cart in {currency}", sku=sku
             )
-        if price.amount < 0:
-            raise InvalidInput("a price cannot be negative", sku=item.sku)
-        if index and ordered[index - 1].sku == item.sku:
-            raise InvalidInput("a cart holds each SKU on one line", sku=item.sku)
+        unit = price.amount
+        if unit < 0:
+            raise InvalidInput("a price cannot be negative", sku=sku)
+        if index and previous == sku:
+            raise InvalidInput("a cart holds each SKU on one line", sku=sku)
+        previous = sku
         facts = ItemFacts(
-            item.sku, item.product_id, item.category_ids, item.brand, item.tags, item.merchant_id
+            sku, item.product_id, item.category_ids, item.brand, item.tags, item.merchant_id
         )
-        unit = list_unit = price.amount
-        source, list_id = "catalog", ""
         if serving:
-            resolved = prices.resolve(facts, quantity, unit, context, serving)
-            unit, source, list_id, list_unit = (
-                resolved.unit,
-                resolved.source,
-                resolved.price_list_id,
-                resolved.list_unit,
-            )
+            unit, source, list_id, list_unit = resolve_unit(facts, quantity, unit, serving)
             if source == "sale":
                 facts = attrs.evolve(facts, on_sale=True)
+        else:
+            source, list_id, list_unit = "catalog", "", unit
         lines.append(
             LineState(index, item, facts, item_keys(facts), unit, source, list_id, list_unit)
         )
     return lines
+
+
+_sku = attrgetter("sku")
 
 
 def promotion_entries(

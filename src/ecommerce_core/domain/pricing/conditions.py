@@ -37,8 +37,8 @@ def min_subtotal(params: Mapping[str, Any]) -> ConditionFn:
     def check(view: RuleView) -> Verdict | None:
         if threshold.currency != view.currency:
             return Verdict("currency_mismatch")
-        lines = view.lines if scope is None else _measured(scope, view)
-        spent = sum(line.amount for line in lines)
+        # the view's amount is what its lines cost now
+        spent = view.amount if scope is None else sum(ln.amount for ln in _measured(scope, view))
         if spent >= threshold.amount:
             return None
         return Verdict(

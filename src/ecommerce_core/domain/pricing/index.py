@@ -52,8 +52,10 @@ class CompiledRule:
         "label",
         "max_discount",
         "narrowed",
+        "order",
         "origin",
         "phase",
+        "priority",
         "remaining_budget",
         "remaining_uses",
         "restricted",
@@ -99,10 +101,9 @@ class CompiledRule:
         self.restricted = stacking.exclusive or stacking.combinable_with is not None
         self.windowed = starts_at is not None or ends_at is not None
         self.narrowed = scope.has_exclusions  # exclusions to check line by line
-
-    @property
-    def priority(self) -> int:
-        return self.stacking.priority
+        self.priority = stacking.priority
+        #: where it is priced among the rules of a pricing: phase, priority, id, code
+        self.order = (self.phase, -self.priority, id, code)
 
     def window_reason(self, now: datetime) -> str:
         """``not_started``, ``expired``, or "" when live at ``now``."""

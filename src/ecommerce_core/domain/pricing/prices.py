@@ -25,7 +25,14 @@ from ecommerce_core.domain.pricing.context import PricingContext
 from ecommerce_core.domain.pricing.promotions import moment
 from ecommerce_core.domain.pricing.scope import ItemFacts, Scope
 
-__all__ = ["PriceBook", "PriceBreak", "PriceList", "PriceListKind", "ResolvedPrice"]
+__all__ = [
+    "PriceBook",
+    "PriceBreak",
+    "PriceList",
+    "PriceListKind",
+    "ResolvedPrice",
+    "resolve_unit",
+]
 
 
 class PriceListKind(StrEnum):
@@ -139,7 +146,8 @@ class PriceList:
             return reached[-1].price.amount if reached else None
         ratio = self._ratio
         if ratio is not None and (self._everything or self.scope.matches(item)):
-            return base - p.share(base, ratio)
+            num, den = ratio
+            return base - (2 * base * num + den) // (2 * den)  # params.share, inlined
         return None
 
 
@@ -179,25 +187,34 @@ class PriceBook:
     ) -> ResolvedPrice:
         """The unit price of ``quantity`` of ``item`` whose catalog price is ``catalog``."""
         lists = self.serving(context) if serving is None else serving
-        best = ResolvedPrice(catalog, list_unit=catalog)
-        if not lists:
-            return best
-        base_rank: tuple[int, int, str] | None = None
-        offers = []
-        for plist in lists:
-            if plist.kind is PriceListKind.LIST:
-                unit = plist.unit_price(item, quantity, catalog)
-                rank = (bool(plist.channels), plist.priority, plist.id)
-                if unit is not None and (base_rank is None or rank > base_rank):
-                    best, base_rank = ResolvedPrice(unit, "list", plist.id, unit), rank
-            else:
-                offers.append(plist)
-        winner: tuple[tuple[int, int, str], ResolvedPrice] | None = None
-        for plist in offers:
-            unit = plist.unit_price(item, quantity, best.unit)
-            if unit is None or unit >= best.unit:
-                continue
-            key = (unit, -plist.priority, plist.id)
-            if winner is None or key < winner[0]:
-                winner = (key, ResolvedPrice(unit, plist.kind.value, plist.id, best.unit))
-        return best if winner is None else winner[1]
+        return ResolvedPrice(*resolve_unit(item, quantity, catalog, lists))
+
+
+def resolve_unit(
+    item: ItemFacts, quantity: int, catalog: int, lists: tuple[PriceList, ...]
+) -> tuple[int, str, str, int]:
+    """:meth:`PriceBook.resolve` with the serving ``lists`` given, as a plain
+    ``(unit, source, price_list_id, list_unit)`` (what the engine asks once per line)."""
+    if not lists:
+        return catalog, "catalog", "", catalog
+    best = (catalog, "catalog", "", catalog)
+    base_rank: tuple[int, int, str] | None = None
+    offers = []
+    for plist in lists:
+        if plist.kind is PriceListKind.LIST:
+            unit = plist.unit_price(item, quantity, catalog)
+            rank = (bool(plist.channels), plist.priority, plist.id)
+            if unit is not None and (base_rank is None or rank > base_rank):
+                best, base_rank = (unit, "list", plist.id, unit), rank
+        else:
+            offers.append(plist)
+    base = best[0]
+    winner: tuple[tuple[int, int, str], tuple[int, str, str, int]] | None = None
+    for plist in offers:
+        unit = plist.unit_price(item, quantity, base)
+        if unit is None or unit >= base:
+            continue
+        key = (unit, -plist.priority, plist.id)
+        if winner is None or key < winner[0]:
+            winner = (key, (unit, plist.kind.value, plist.id, base))
+    return best if winner is None else winner[1]

@@ -87,10 +87,11 @@ def propose(state: CartState, entry: Entry) -> list[Piece]:
     if rule.remaining_budget is not None and rule.remaining_budget.amount == 0:
         state.reject(rule, "budget_exhausted")
         return []
-    conflict = clash(state, rule)
-    if conflict is not None:
-        state.reject(rule, "not_combinable_with", conflicts_with=conflict.code or conflict.id)
-        return []
+    if rule.restricted or state.restricted:  # else nothing can clash (see clash)
+        conflict = clash(state, rule)
+        if conflict is not None:
+            state.reject(rule, "not_combinable_with", conflicts_with=conflict.code or conflict.id)
+            return []
     if not entry.matched:  # in scope, exclusions applied
         state.reject(rule, "out_of_scope")
         return []
@@ -147,15 +148,16 @@ def _goods_pieces(
     spread = None
     if effect.order > 0:
         per_line = False
-        if parts:
-            chosen = [ln for ln in lines if ln.amount - parts.get(ln.index, 0) > 0]
-            weights = [ln.amount - parts.get(ln.index, 0) for ln in chosen]
-        else:
-            chosen = [ln for ln in lines if ln.amount > 0]
-            weights = [ln.amount for ln in chosen]
+        indexes, weights, skus = [], [], []
+        for ln in lines:
+            left = ln.amount - parts.get(ln.index, 0) if parts else ln.amount
+            if left > 0:
+                indexes.append(ln.index)
+                weights.append(left)
+                skus.append(ln.sku)
         amount = min(effect.order, sum(weights))
         if amount:
-            spread = (amount, [ln.index for ln in chosen], weights, [ln.sku for ln in chosen])
+            spread = (amount, indexes, weights, skus)
             total += amount
     if rule.max_discount is not None or rule.remaining_budget is not None:
         cap = _cap(rule, state.currency)

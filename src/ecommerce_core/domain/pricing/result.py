@@ -120,54 +120,61 @@ def _check_answer(query: TaxQuery, answer: object) -> None:
             raise ValueError("an included tax is more than the price that contains it")
 
 
+class _Cash(dict[int, Money]):
+    """The breakdown's Money by amount, each made once, on first use (``cash[amount]`` is a
+    plain dict look-up after that). They are the engine's own whole minor units in the cart's
+    checked currency, so they are made without re-checking (Money is immutable)."""
+
+    __slots__ = ("currency",)
+
+    def __init__(self, currency: str) -> None:
+        super().__init__()
+        self.currency = currency
+
+    def __missing__(self, amount: int) -> Money:
+        cash = _new(Money)
+        _set_amount(cash, amount)
+        _set_currency(cash, self.currency)
+        self[amount] = cash
+        return cash
+
+
+_new = object.__new__
+# the slots' own setters: what Money's frozen __init__ ends with, without its conversions
+_set_amount = Money.__dict__["amount"].__set__
+_set_currency = Money.__dict__["currency"].__set__
+
+
 def build_breakdown(state: CartState, extra: Iterable[Rejection]) -> PriceBreakdown:
     currency = state.currency
-
-    made: dict[int, Money] = {}
-
-    def money(amount: int) -> Money:
-        # the engine's own whole minor units in the cart's checked currency: built without
-        # re-checking, and once per amount (Money is immutable)
-        cash = made.get(amount)
-        if cash is None:
-            cash = made[amount] = object.__new__(Money)
-            object.__setattr__(cash, "amount", amount)
-            object.__setattr__(cash, "currency", currency)
-        return cash
+    money = _Cash(currency)
 
     lines = []
     for line in state.lines:
         adjustments = [
-            Adjustment(rule.source, rule.id, rule.label, money(amount), rule.kind, rule.code)
+            Adjustment(rule.source, rule.id, rule.label, money[amount], rule.kind, rule.code)
             for rule, amount in line.adjustments
         ]
         if line.points:
-            adjustments.append(Adjustment(_POINTS, _POINTS, "points", money(line.points), _POINTS))
-        quantity = line.quantity
-        subtotal = line.unit * quantity
-        reduced = (line.list_unit - line.unit) * quantity
+            adjustments.append(Adjustment(_POINTS, _POINTS, "points", money[line.points], _POINTS))
+        quantity, unit, amount = line.quantity, line.unit, line.amount
+        subtotal = unit * quantity
+        reduced = (line.list_unit - unit) * quantity
+        source = line.price_source
         lines.append(
             LinePrice(
-                sku=line.facts.sku,
-                quantity=quantity,
-                unit_price=money(line.unit),
-                subtotal=money(subtotal),
-                adjustments=tuple(adjustments),
-                discount=money(subtotal - line.amount),
-                total=money(line.amount),
-                list_price=money(line.list_unit),
-                price_adjustment=(
-                    Adjustment(
-                        line.price_source,
-                        line.price_list_id,
-                        line.price_source,
-                        money(reduced),
-                        "price",
-                    )
-                    if reduced > 0
-                    else None
-                ),
-                tax=money(line.tax),
+                line.sku,
+                quantity,
+                money[unit],
+                money[subtotal],
+                tuple(adjustments),
+                money[subtotal - amount],
+                money[amount],
+                money[line.list_unit],
+                Adjustment(source, line.price_list_id, source, money[reduced], "price")
+                if reduced > 0
+                else None,
+                money[line.tax],
             )
         )
     order = [
@@ -175,22 +182,22 @@ def build_breakdown(state: CartState, extra: Iterable[Rejection]) -> PriceBreakd
             rule.source,
             rule.id,
             rule.label,
-            money(sum(parts.values())),
-            tuple((state.lines[i].facts.sku, money(a)) for i, a in sorted(parts.items())),
+            money[sum(parts.values())],
+            tuple((state.lines[i].sku, money[a]) for i, a in sorted(parts.items())),
             rule.kind,
             rule.code,
         )
         for rule, parts in state.order_parts.items()
     ]
-    points = {ln.facts.sku: ln.points for ln in state.lines if ln.points}
+    points = {ln.sku: ln.points for ln in state.lines if ln.points}
     if points:
         order.append(
             OrderAdjustment(
                 _POINTS,
                 _POINTS,
                 f"{state.points_used} points",
-                money(sum(points.values())),
-                tuple((sku, money(a)) for sku, a in sorted(points.items())),
+                money[sum(points.values())],
+                tuple((sku, money[a]) for sku, a in sorted(points.items())),
                 _POINTS,
             )
         )
@@ -201,40 +208,51 @@ def build_breakdown(state: CartState, extra: Iterable[Rejection]) -> PriceBreakd
     rejected += extra
     applied = {(r.source, r.id, r.code) for r in state.applied}
     hints = [
-        Hint(rule.source, rule.id, rule.label, money(short), rule.code)
+        Hint(rule.source, rule.id, rule.label, money[short], rule.code)
         for rule, short in state.shortfalls.items()
         if (rule.source, rule.id, rule.code) in applied
         or state.rejected.get(rule, ("",))[0] in _UNLOCKABLE
     ]
-    shipping_fee = state.shipping_fee
     return PriceBreakdown(
-        currency=currency,
-        lines=tuple(lines),
-        subtotal=money(state.subtotal),
-        discount=money(state.discount),
-        shipping=money(state.shipping_left),
-        tax=money(state.tax_added),
-        total=money(state.total),
-        rejected=tuple(sorted(rejected, key=lambda r: (r.source, r.source_id, r.code, r.reason))),
-        adjustments=tuple(sorted(order, key=lambda a: (a.source, a.source_id, a.code))),
-        shipping_fee=money(shipping_fee),
-        shipping_adjustments=tuple(
-            Adjustment(rule.source, rule.id, rule.label, money(amount), rule.kind, rule.code)
+        currency,
+        tuple(lines),
+        money[state.subtotal],
+        money[state.discount],
+        money[state.shipping_left],
+        money[state.tax_added],
+        money[state.total],
+        tuple(sorted(rejected, key=_rejection_order)),
+        tuple(sorted(order, key=_adjustment_order)),
+        money[state.shipping_fee],
+        tuple(
+            Adjustment(rule.source, rule.id, rule.label, money[amount], rule.kind, rule.code)
             for rule, amount in state.shipping
         ),
-        tax_inclusive=state.inclusive,
-        included_tax=money(state.tax_included),
-        gifts=tuple(
+        state.inclusive,
+        money[state.tax_included],
+        tuple(
             Gift(sku, quantity, rule.source, rule.id, rule.label)
             for rule, sku, quantity in state.gifts
         ),
-        points_redeemed=state.points_used,
-        points_earned=state.points_earned,
-        tax_source=state.tax_source,
-        shipping_source=state.shipping_source,
-        hints=tuple(sorted(hints, key=lambda h: (h.shortfall.amount, h.source_id, h.code))),
-        coupons=tuple(sorted(r.code for r in state.applied if r.source == "coupon")),
+        state.points_used,
+        state.points_earned,
+        tuple(sorted(hints, key=_hint_order)),
+        tuple(sorted(r.code for r in state.applied if r.source == "coupon")),
+        state.tax_source,
+        state.shipping_source,
     )
+
+
+def _rejection_order(r: Rejection) -> tuple[str, str, str, str]:
+    return (r.source, r.source_id, r.code, r.reason)
+
+
+def _adjustment_order(a: OrderAdjustment) -> tuple[str, str, str]:
+    return (a.source, a.source_id, a.code)
+
+
+def _hint_order(h: Hint) -> tuple[int, str, str]:
+    return (h.shortfall.amount, h.source_id, h.code)
 
 
 _UNLOCKABLE = {"min_spend_not_met"}
