@@ -68,12 +68,17 @@ class PromotionCache:
         if not limited:
             return ShopPromotions(entry.by_id, index)
         counts = uow.promotions.usage(limited)
-        fresh = dict(entry.by_id)
+        by_id = entry.by_id
+        fresh: dict[str, Promotion] | None = None  # a copy only when some count moved
         for promotion_id, (used, given) in counts.items():
-            known = fresh.get(promotion_id)
+            known = by_id.get(promotion_id)
             if known is not None and (known.used, known.discount_given) != (used, given):
+                if fresh is None:
+                    fresh = dict(by_id)
                 fresh[promotion_id] = _with_counts(known, used, given)
-        return ShopPromotions(fresh, index.with_counts(counts, engine.registry))
+        return ShopPromotions(
+            by_id if fresh is None else fresh, index.with_counts(counts, engine.registry)
+        )
 
 
 def _with_counts(promotion: Promotion, used: int, given: int) -> Promotion:

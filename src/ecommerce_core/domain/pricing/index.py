@@ -203,9 +203,19 @@ class PromotionIndex:
         self._by_id = {rule.id: rule for rule in self.rules}
         #: rules replaced by ones with counts read afresh (see :meth:`with_counts`)
         self._fresh: dict[CompiledRule, CompiledRule] = {}
+        conditions: set[str] = set()
         for rule in self.rules:
             for key in rule.scope.index_keys():
                 self.by_key.setdefault(key, []).append(rule)
+            pending = [] if rule.origin.condition is None else [rule.origin.condition]
+            while pending:
+                condition = pending.pop()
+                conditions.add(condition.kind)
+                pending.extend(condition.children)
+        #: the benefit kinds and the condition kinds (at any depth) of the rules: what a caller
+        #: asks once per index instead of walking every rule per pricing
+        self.benefit_kinds = frozenset(rule.kind for rule in self.rules)
+        self.condition_kinds = frozenset(conditions)
 
     @classmethod
     def build(cls, promotions: Iterable[Promotion], registry: RuleRegistry) -> PromotionIndex:
