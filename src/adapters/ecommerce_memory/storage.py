@@ -99,6 +99,13 @@ class _Categories(_Repo):
         if any(c.slug == category.slug for c in self.rows.values()):
             raise AlreadyExists("a category with that slug exists", slug=category.slug)
         self._insert(category.id, category, "category")
+        bump_catalogue(self._uow.working)  # pricing caches the tree under the catalogue version
+
+    def update(self, category: Category) -> None:
+        if any(c.slug == category.slug and c.id != category.id for c in self.rows.values()):
+            raise AlreadyExists("a category with that slug exists", slug=category.slug)
+        self._replace(category.id, category, "category")
+        bump_catalogue(self._uow.working)
 
     def get(self, category_id: str) -> Category | None:
         return self.rows.get(category_id)
@@ -182,9 +189,11 @@ class _Warehouses(_Repo):
 
     def add(self, warehouse: Warehouse) -> None:
         self._insert(warehouse.id, warehouse, "warehouse")
+        bump_catalogue(self._uow.working)  # allocation caches them under the catalogue version
 
     def update(self, warehouse: Warehouse) -> None:
         self._replace(warehouse.id, warehouse, "warehouse")
+        bump_catalogue(self._uow.working)
 
     def list(self) -> list[Warehouse]:
         return list(self.rows.values())

@@ -99,8 +99,17 @@ class _Repo:
 class MongoCategories(_Repo):
     collection = s.CATEGORIES
 
+    def __init__(self, db: Database[Doc], tx: Session) -> None:
+        super().__init__(db, tx)
+        self._db = db
+
     def add(self, category: Category) -> None:
         self._insert(m.category_to_doc(category))
+        bump_catalogue(self._db, self._tx)  # pricing caches the tree under the catalogue version
+
+    def update(self, category: Category) -> None:
+        self._replace(m.category_to_doc(category), "category")
+        bump_catalogue(self._db, self._tx)
 
     def get(self, category_id: str) -> Category | None:
         d = self._get(category_id)
@@ -190,14 +199,20 @@ class MongoCarts(_Repo):
 class MongoWarehouses(_Repo):
     collection = s.WAREHOUSES
 
+    def __init__(self, db: Database[Doc], tx: Session) -> None:
+        super().__init__(db, tx)
+        self._db = db
+
     def add(self, warehouse: Warehouse) -> None:
         self._insert(m.warehouse_to_doc(warehouse))
+        bump_catalogue(self._db, self._tx)  # allocation caches them under the catalogue version
 
     def list(self) -> list[Warehouse]:
         return [m.warehouse_from_doc(d) for d in self._all({}, BY_ID)]
 
     def update(self, warehouse: Warehouse) -> None:
         self._replace(m.warehouse_to_doc(warehouse), "warehouse")
+        bump_catalogue(self._db, self._tx)
 
 
 class MongoStock(_Repo):

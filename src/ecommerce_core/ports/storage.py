@@ -64,7 +64,12 @@ __all__ = [
 
 class CategoryRepository(Protocol):
     def add(self, category: Category) -> None:
-        """:raises AlreadyExists: the id or slug is taken."""
+        """:raises AlreadyExists: the id or slug is taken. Moves the catalogue version on
+        (:meth:`PromotionRepository.catalogue_version`) in the same unit of work."""
+
+    def update(self, category: Category) -> None:
+        """Replace its slug, names and parent, and move the catalogue version on in the same unit
+        of work. :raises NotFound: no such category. :raises AlreadyExists: the slug is taken."""
 
     def get(self, category_id: str) -> Category | None: ...
 
@@ -115,10 +120,13 @@ class CartRepository(Protocol):
 
 
 class WarehouseRepository(Protocol):
-    def add(self, warehouse: Warehouse) -> None: ...
+    def add(self, warehouse: Warehouse) -> None:
+        """Moves the catalogue version on (:meth:`PromotionRepository.catalogue_version`) in the
+        same unit of work."""
 
     def update(self, warehouse: Warehouse) -> None:
-        """Replace its name, priority and regions. :raises NotFound: no such warehouse."""
+        """Replace its name, priority and regions, and move the catalogue version on in the same
+        unit of work. :raises NotFound: no such warehouse."""
 
     def list(self) -> list[Warehouse]: ...
 
@@ -266,8 +274,10 @@ class PromotionRepository(Protocol):
 
     def catalogue_version(self) -> int:
         """A number that changes, in the same unit of work, whenever a promotion is added or
-        changed (:meth:`add`, :meth:`set_active`) and when a backup is restored; never by
-        :meth:`take_use` or :meth:`give_back`. Services cache the promotions under it."""
+        changed (:meth:`add`, :meth:`set_active`), a category or a warehouse is added or changed
+        (``categories.add``/``update``, ``warehouses.add``/``update``) and when a backup is
+        restored; never by :meth:`take_use` or :meth:`give_back`. Services cache the promotions,
+        the category tree and the warehouses under it (services/catalogue_cache.py)."""
 
     def usage(self, promotion_ids: Collection[str]) -> dict[str, tuple[int, int]]:
         """``(used, discount_given)`` of each of these promotions that exists, as stored now."""

@@ -9,9 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from ecommerce_core.domain.catalog import Category, Product
+from ecommerce_core.domain.errors import NotFound
 from ecommerce_sqlalchemy import mapping as m
 from ecommerce_sqlalchemy import tables as t
 from ecommerce_sqlalchemy.memo import RowMemo, frozen
+from ecommerce_sqlalchemy.pricing import bump_catalogue
 from ecommerce_sqlalchemy.repositories._base import (
     _Joined,
     _many,
@@ -24,6 +26,11 @@ from ecommerce_sqlalchemy.statements import Statements
 _CATEGORY_INSERT = sa.insert(t.categories)
 _CATEGORY_BY_ID = sa.select(t.categories).where(t.categories.c.id == _param("id"))
 _CATEGORIES = sa.select(t.categories).order_by(t.categories.c.id)
+_CATEGORY_UPDATE = (
+    sa.update(t.categories)
+    .where(t.categories.c.id == _param("key"))
+    .values(slug=_param("slug"), names=_param("names"), parent_id=_param("parent_id"))
+)
 
 
 def _lineage() -> sa.Select[Any]:
@@ -59,6 +66,14 @@ class SqlCategories(_Repo):
 
     def add(self, category: Category) -> None:
         self._c.execute(_CATEGORY_INSERT, m.category_to_row(category))
+        bump_catalogue(self._c)  # pricing caches the tree under the catalogue version
+
+    def update(self, category: Category) -> None:
+        row = m.category_to_row(category)
+        row["key"] = row.pop("id")
+        if self._c.execute(_CATEGORY_UPDATE, row).rowcount != 1:
+            raise NotFound("no such category", id=category.id)
+        bump_catalogue(self._c)
 
     def get(self, category_id: str) -> Category | None:
         row = self._c.execute(_CATEGORY_BY_ID, {"id": category_id}).mappings().first()

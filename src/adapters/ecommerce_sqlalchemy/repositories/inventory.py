@@ -13,6 +13,7 @@ from ecommerce_core.domain.errors import NotFound
 from ecommerce_core.domain.inventory import Reservation, StockLevel, Warehouse
 from ecommerce_sqlalchemy import mapping as m
 from ecommerce_sqlalchemy import tables as t
+from ecommerce_sqlalchemy.pricing import bump_catalogue
 from ecommerce_sqlalchemy.repositories._base import (
     _bind,
     _head,
@@ -41,12 +42,14 @@ _WAREHOUSE_UPDATE = (
 class SqlWarehouses(_Repo):
     def add(self, warehouse: Warehouse) -> None:
         self._c.execute(_WAREHOUSE_INSERT, m.warehouse_to_row(warehouse))
+        bump_catalogue(self._c)  # allocation caches the warehouses under the catalogue version
 
     def update(self, warehouse: Warehouse) -> None:
         row = m.warehouse_to_row(warehouse)
         row["key"] = row.pop("id")
         if self._c.execute(_WAREHOUSE_UPDATE, row).rowcount != 1:
             raise NotFound("no such warehouse", id=warehouse.id)
+        bump_catalogue(self._c)
 
     def list(self) -> list[Warehouse]:
         return [m.warehouse_from_row(r) for r in self._c.execute(_WAREHOUSES).mappings()]
