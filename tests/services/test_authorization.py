@@ -18,6 +18,7 @@ Call = Callable[[Any, Any], object]
 
 STAFF_ONLY: dict[str, Call] = {
     "create a category": lambda w, p: w.shop.catalog.create_category(p, slug="new", names="New"),
+    "move a category": lambda w, p: w.shop.catalog.move_category(p, w.phones.id, parent_id=None),
     "create a product": lambda w, p: w.shop.catalog.create_product(
         p,
         slug="cheap",

@@ -85,6 +85,11 @@ CASES: list[Case] = [
     ("get malformed sku", lambda s: s.w.shop.catalog.get_by_sku(s.w.customer, "a b"), InvalidInput, "invalid_input"),
     ("get unknown product", lambda s: s.w.shop.catalog.get_product(s.w.customer, "prd_nope"), NotFound, "not_found"),
     ("list an unknown category", lambda s: s.w.shop.catalog.list_products(s.w.customer, category_id="cat_nope"), NotFound, "not_found"),
+    ("move an unknown category", lambda s: s.w.shop.catalog.move_category(s.w.admin, "cat_nope", parent_id=None), NotFound, "not_found"),
+    ("move a category id None", lambda s: s.w.shop.catalog.move_category(s.w.admin, None, parent_id=None), NotFound, "not_found"),
+    ("move a category under an unknown one", lambda s: s.w.shop.catalog.move_category(s.w.admin, s.w.phones.id, parent_id="cat_nope"), NotFound, "not_found"),
+    ("move a category under itself", lambda s: s.w.shop.catalog.move_category(s.w.admin, s.w.phones.id, parent_id=s.w.phones.id), InvalidInput, "invalid_input"),
+    ("move a category under one below it", lambda s: s.w.shop.catalog.move_category(s.w.admin, s.w.phones.parent_id, parent_id=s.w.phones.id), InvalidInput, "invalid_input"),
     *[
         (f"create product priced {price!r}", lambda s, price=price: s.w.shop.catalog.create_product(
             s.w.admin, slug="new", names="New", category_id=s.w.phones.id, variants=[_variant(price=price)]

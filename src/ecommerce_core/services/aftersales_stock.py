@@ -74,7 +74,7 @@ def take_replacement(
         uow,
         demand,
         levels,
-        {w.id: w for w in uow.warehouses.list()},
+        ctx.catalogue.read(uow).warehouses(),
         ctx.ids.new_id("res"),
         request.order_id,
         at,

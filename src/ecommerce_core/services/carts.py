@@ -121,7 +121,7 @@ class CartService:
         # an item withdrawn since it was added is priced out of the cart, not silently kept
         # live prices for display: a tax service that is down never fails the cart (the quote
         # and the order apply the shop's tax fallback)
-        pricing, products, _, _ = price_for(
+        pricing, products, *_ = price_for(
             self._ctx, uow, cart, cart.customer_id, products=products, lenient_tax=True
         )
         names = {line.sku: products[line.sku].label(line.sku, locale) for line in pricing.lines}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import attrs
+
 from ecommerce_core.domain import events as ev
 from ecommerce_core.domain import validation as v
 from ecommerce_core.domain.catalog import Category, Product, Variant, descendants_of
@@ -55,6 +57,34 @@ class CatalogService:
             uow.categories.add(category)
             uow.commit()
         return category
+
+    def move_category(
+        self, principal: Principal, category_id: str, *, parent_id: str | None
+    ) -> Category:
+        """Hang a category (with everything below it) under another parent, or make it a root
+        (``parent_id=None``). Promotions scoped to a category apply to what is below it from the
+        next pricing on, in every process (the catalogue version moves on with the change).
+        :raises NotFound: no such category or parent. :raises InvalidInput: the parent is the
+        category itself or one of its descendants (the tree would have a cycle)."""
+        require(principal, Permission.CATALOG_WRITE)
+        with self._ctx.uow() as uow:
+            categories = uow.categories.list()
+            found = next((c for c in categories if c.id == category_id), None)
+            if found is None:
+                raise NotFound("no such category", category_id=str(category_id)[:64])
+            if parent_id is not None:
+                if not any(c.id == parent_id for c in categories):
+                    raise NotFound("the parent category does not exist", parent_id=parent_id)
+                if parent_id in descendants_of(category_id, categories):
+                    raise InvalidInput(
+                        "a category cannot be moved under itself or a category below it",
+                        field="parent_id",
+                    )
+            moved = attrs.evolve(found, parent_id=parent_id)
+            if moved != found:
+                uow.categories.update(moved)
+                uow.commit()
+        return moved
 
     def create_product(
         self,

@@ -192,7 +192,7 @@ class CheckoutService:
                 gifts = self._gift_products(uow, pricing)
                 order_id = self._ctx.ids.new_id("ord")
                 reservation_id = self._ctx.ids.new_id("res")
-                warehouses = {w.id: w for w in uow.warehouses.list()}
+                warehouses = priced.catalogue.warehouses()  # cached: read when they changed
                 order = Order(
                     id=order_id,
                     number=self._ctx.ids.order_number(now),

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import attrs
 
 from ecommerce_core.domain.allocation import AllocationStrategy, regional_allocation
-from ecommerce_core.domain.catalog import Product, ancestors_of
+from ecommerce_core.domain.catalog import Product
 from ecommerce_core.domain.errors import EcommerceError, PluginError, ShippingError, UnknownBackend
 from ecommerce_core.domain.money import exponent_of
 from ecommerce_core.domain.order_flow import DEFAULT_FLOW, OrderFlow
@@ -27,7 +27,7 @@ from ecommerce_core.ports.gateways import Carrier, PaymentGateway
 from ecommerce_core.ports.notifications import Notifier
 from ecommerce_core.ports.services import Clock, IdGenerator, PasswordHasher
 from ecommerce_core.ports.storage import Storage, UnitOfWork
-from ecommerce_core.services.promotion_cache import PromotionCache
+from ecommerce_core.services.catalogue_cache import Catalogue, CatalogueCache
 
 __all__ = ["ServiceContext", "ShopSettings", "carrier_rates", "priceable_items"]
 
@@ -86,8 +86,9 @@ class ServiceContext:
     notifier_factories: Mapping[str, Callable[[Mapping[str, Any]], Notifier]] = attrs.field(
         factory=dict
     )
-    #: this shop's promotions and their index, under the storage's catalogue version
-    promotion_cache: PromotionCache = attrs.field(factory=PromotionCache)
+    #: this shop's promotions and their index, category tree and warehouses, under the storage's
+    #: catalogue version (services/catalogue_cache.py)
+    catalogue: CatalogueCache = attrs.field(factory=CatalogueCache)
     _gateways: dict[str, PaymentGateway] = attrs.field(factory=dict)
     _notifiers: dict[str, Notifier] = attrs.field(factory=dict)
     _carriers: dict[str, Carrier] = attrs.field(factory=dict)
@@ -156,12 +157,11 @@ def carrier_rates(
 
 
 def priceable_items(
-    uow: UnitOfWork, quantities: Mapping[str, int], products: Mapping[str, Product]
+    catalogue: Catalogue, quantities: Mapping[str, int], products: Mapping[str, Product]
 ) -> list[PriceableItem]:
-    """Cart quantities joined with list prices and category ancestry, ready for the engine."""
-    # only the branches of the tree that the cart's products hang on
-    lineage = uow.categories.lineage({products[sku].category_id for sku in quantities})
-    categories = {c.id: c for c in lineage}
+    """Cart quantities joined with list prices and category ancestry, ready for the engine (the
+    ancestry from the shop's cached category tree, read only when the catalogue changed)."""
+    ancestry = catalogue.ancestries({products[sku].category_id for sku in quantities})
     items = []
     for sku, quantity in quantities.items():
         product = products[sku]
@@ -170,7 +170,7 @@ def priceable_items(
                 sku=sku,
                 quantity=quantity,
                 unit_price=product.variant(sku).price,
-                category_ids=frozenset(ancestors_of(product.category_id, categories)),
+                category_ids=ancestry[product.category_id],
                 product_id=product.id,
                 brand=product.brand,
                 weight_grams=product.variant(sku).weight_grams,

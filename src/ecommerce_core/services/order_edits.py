@@ -132,7 +132,7 @@ def _priced(
         uow,
         demand,
         levels,
-        {w.id: w for w in uow.warehouses.list()},
+        priced.catalogue.warehouses(),
         reservation_id,
         order.id,
         now,

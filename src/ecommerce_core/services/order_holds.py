@@ -177,7 +177,7 @@ def hold_for_payment(
         release_reservation(uow, order, now, actor=actor)
     demand = sum_by_sku((line.sku, line.quantity) for line in order.lines)
     levels = uow.stock.for_skus(sorted(demand), for_update=True)
-    warehouses = {w.id: w for w in uow.warehouses.list()}
+    warehouses = ctx.catalogue.read(uow).warehouses()  # cached: read when they changed
     fresh, reserved = reserve_stock(
         uow,
         demand,

@@ -32,6 +32,7 @@ from ecommerce_core.domain.pricing import (
     normalize_code,
 )
 from ecommerce_core.ports.storage import UnitOfWork
+from ecommerce_core.services.catalogue_cache import Catalogue
 from ecommerce_core.services.context import ServiceContext, priceable_items
 
 __all__ = [
@@ -61,6 +62,9 @@ class Priced(NamedTuple):
     promotions: Mapping[str, Promotion]
     #: each code entered, with its coupon as read for this pricing
     codes: dict[str, AppliedCode]
+    #: the shop's cached catalogue at the version this pricing read (its warehouses allocate
+    #: the order's stock without reading them again)
+    catalogue: Catalogue
 
 
 def codes_from(value: object) -> list[str]:
@@ -183,14 +187,17 @@ def _stock(uow: UnitOfWork, skus: Iterable[str]) -> dict[str, int]:
 
 
 def _lines(
-    uow: UnitOfWork, cart: Cart, products: dict[str, Product] | None = None
-) -> tuple[list[Any], dict[str, Product]]:
+    ctx: ServiceContext, uow: UnitOfWork, cart: Cart, products: dict[str, Product] | None = None
+) -> tuple[list[Any], dict[str, Product], Catalogue]:
     if products is None:
         products = uow.products.get_by_skus(line.sku for line in cart.lines)
     quantities = {
         ln.sku: ln.quantity for ln in cart.lines if ln.sku in products and products[ln.sku].active
     }
-    return priceable_items(uow, quantities, products), products
+    # the catalogue version is read after the products: a product in a category added since is
+    # then seen with a version that has the category (or, raced, its branch is read on its own)
+    catalogue = ctx.catalogue.read(uow)
+    return priceable_items(catalogue, quantities, products), products, catalogue
 
 
 def price_for(
@@ -213,8 +220,8 @@ def price_for(
     ``held_codes``: codes whose use an order being edited already holds (not counted twice);
     ``editing``: the id of that order (it is not the buyer's "earlier order").
     ``extra_promotions``: rules of this pricing only (a group-buy's price), never stored."""
-    items, products = _lines(uow, cart, products)
-    promotions, index = ctx.promotion_cache.current(uow, ctx.pricing, items)
+    items, products, catalogue = _lines(ctx, uow, cart, products)
+    promotions, index = catalogue.promotions(ctx.pricing, items)
     if extra_promotions:  # this pricing only: indexed with the shop's (rare, not cached)
         promotions = {**promotions, **{p.id: p for p in extra_promotions}}
         index = ctx.pricing.index(promotions.values())
@@ -244,6 +251,7 @@ def price_for(
         products,
         promotions,
         {a.code: a for a in applied},
+        catalogue,
     )
 
 
@@ -251,8 +259,8 @@ def best_for(
     ctx: ServiceContext, uow: UnitOfWork, cart: Cart, customer_id: str, address: Address | None
 ) -> CouponChoice:
     """The best set of the coupons in the customer's wallet for this cart."""
-    items, _ = _lines(uow, cart)
-    index = ctx.promotion_cache.current(uow, ctx.pricing, items).compiled
+    items, _, catalogue = _lines(ctx, uow, cart)
+    index = catalogue.promotions(ctx.pricing, items).compiled
     held = _applied(uow, customer_id, [claim.code for claim in uow.coupons.claims_of(customer_id)])
     buyer = _buyer(uow, customer_id, index, held)
     context = PricingContext(ctx.clock.now(), cart.currency, buyer, region=region_of(address))
