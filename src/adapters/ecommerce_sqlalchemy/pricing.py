@@ -58,6 +58,7 @@ _CATALOGUE_BUMP = sa.update(_V).where(_V.c.id == 1).values(version=_V.c.version 
 
 def bump_catalogue(conn: Statements) -> None:
     """A new promotion catalogue version, in this transaction (the row is made if missing)."""
+    conn.catalogue_version = None  # what this transaction saw of it is old now
     if conn.execute(_CATALOGUE_BUMP).rowcount != 1:
         conn.execute(sa.insert(_V).values(id=1, version=1))
 
@@ -85,6 +86,10 @@ class SqlPromotions:
         bump_catalogue(self._c)
 
     def catalogue_version(self) -> int:
+        if self._c.catalogue_version is not None:
+            # read by this transaction with the products it prices (repositories/catalog.py):
+            # before whatever the version guards is read, as a read of its own would be
+            return self._c.catalogue_version
         found = self._c.execute(sa.select(_V.c.version).where(_V.c.id == 1)).scalar()
         return 0 if found is None else int(found)
 

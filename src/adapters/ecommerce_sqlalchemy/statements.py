@@ -114,6 +114,9 @@ class Statements:
         #: writes are held (PostgreSQL) rather than executed at once
         self.holds = connection.dialect.name == "postgresql"
         self._held: list[tuple[Append, list[Any]]] = []
+        #: the promotion catalogue version as a read of this transaction saw it in passing (the
+        #: pricing read of products carries it): None until then, and again once it is moved on
+        self.catalogue_version: int | None = None
 
     @overload
     def execute(

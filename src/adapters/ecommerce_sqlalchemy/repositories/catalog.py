@@ -107,6 +107,15 @@ _PRODUCT_BY_ID = _PRODUCTS.query.where(t.products.c.id == _param("id"))
 _PRODUCTS_BY_SKUS = _PRODUCTS.query.where(
     t.products.c.id.in_(sa.select(_SKU.c.product_id).where(_SKU.c.sku.in_(_many("skus"))))
 )
+#: the pricing read of products also brings the promotion catalogue version (one round trip
+#: less per pricing: the shop's caches ask for it next, see services/catalogue_cache.py)
+_VERSION = "ec_catalogue_version"
+_PRICING_BY_SKUS = _PRODUCTS_BY_SKUS.add_columns(
+    sa.select(t.promotion_catalogue.c.version)
+    .where(t.promotion_catalogue.c.id == 1)
+    .scalar_subquery()
+    .label(_VERSION)
+)
 _PRODUCTS_IN = _PRODUCTS.query.where(t.products.c.category_id.in_(_many("categories")))
 
 
@@ -123,7 +132,10 @@ class SqlProducts(_Repo):
     def _load(
         self, statement: Any, params: Mapping[str, Any] | None = None, memo: bool = False
     ) -> list[Product]:
-        groups = _PRODUCTS.group(self._c.execute(statement, params).mappings())
+        rows: Any = self._c.execute(statement, params).mappings()
+        if memo:
+            rows = self._seeing_version(rows)
+        groups = _PRODUCTS.group(rows)
         if not memo:
             return [m.product_from_rows(head, variants) for head, variants in groups]
         return [
@@ -134,6 +146,17 @@ class SqlProducts(_Repo):
             )
             for head, variants in groups
         ]
+
+    def _seeing_version(self, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """The rows without the catalogue version they carry, which the transaction keeps."""
+        plain = []
+        for row in rows:
+            head = dict(row)
+            version = head.pop(_VERSION)
+            if version is not None and self._c.catalogue_version is None:
+                self._c.catalogue_version = int(version)
+            plain.append(head)
+        return plain
 
     def get(self, product_id: str) -> Product | None:
         found = self._load(_PRODUCT_BY_ID, {"id": product_id})
@@ -151,7 +174,8 @@ class SqlProducts(_Repo):
         wanted = sorted(set(skus))
         if not wanted:
             return {}
-        products = self._load(_PRODUCTS_BY_SKUS, {"skus": wanted}, memo=memo)
+        statement = _PRICING_BY_SKUS if memo else _PRODUCTS_BY_SKUS
+        products = self._load(statement, {"skus": wanted}, memo=memo)
         chosen = set(wanted)
         return {v.sku: p for p in products for v in p.variants if v.sku in chosen}
 
