@@ -209,3 +209,26 @@ def test_an_archive_missing_a_file_its_manifest_names_is_refused(
             target.backup.restore(Principal.system(), bad)
     finally:
         target.close()
+
+
+def test_an_sql_export_reads_each_kind_once_however_many_orders(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    with seeded_shop(f"sqlite:///{tmp_path / 'a.db'}") as w:
+        _busy_shop(w)
+        sent: list[str] = []
+        engine = w.shop.storage.engine  # type: ignore[attr-defined]
+        sa.event.listen(engine, "before_cursor_execute", lambda _c, _k, s, *_: sent.append(s))
+        _snapshot(w.shop)
+        before = len(sent)
+        for i in range(4):
+            paid = w.buy(PX_256_WHT=1, key=f"more-{i}")
+            w.shop.payments.pay(
+                w.customer, paid.id, payment_method="tok_visa", idempotency_key=f"p-{i}"
+            )
+            w.shop.shipping.ship(w.admin, paid.id)
+        sent.clear()
+        data = _snapshot(w.shop)
+        assert len(data["orders"]) == 7 and len(data["payments"]) == 6
+        assert len(data["shipments"]) == 5 and len(data["reservations"]) == 7
+        assert len(sent) == before

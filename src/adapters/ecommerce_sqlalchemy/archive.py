@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
 from ecommerce_core.archive import parents_first
+from ecommerce_core.domain.orders import Order
 from ecommerce_sqlalchemy import mapping as m
 from ecommerce_sqlalchemy import tables as t
 from ecommerce_sqlalchemy.pricing import bump_catalogue, claim_from_row, code_from_row
+from ecommerce_sqlalchemy.repositories._base import Row, _Joined
 from ecommerce_sqlalchemy.repositories.aftersales import complaint_from_row, request_from_row
+from ecommerce_sqlalchemy.repositories.inventory import _RESERVATIONS
+from ecommerce_sqlalchemy.repositories.orders import _ORDERS
+from ecommerce_sqlalchemy.repositories.payments import _PAYMENTS
+from ecommerce_sqlalchemy.repositories.shipping import _SHIPMENTS
 from ecommerce_sqlalchemy.statements import Statements
 
 __all__ = ["SqlArchive"]
@@ -21,9 +28,6 @@ class SqlArchive:
     def __init__(self, conn: Statements, uow: Any) -> None:
         self._c = conn
         self._uow = uow
-
-    def _ids(self, table: sa.Table) -> list[str]:
-        return [r[0] for r in self._c.execute(sa.select(table.c.id).order_by(table.c.id))]
 
     def dump(self) -> dict[str, Any]:
         u, c = self._uow, self._c
@@ -62,11 +66,18 @@ class SqlArchive:
                     sa.select(t.coupon_claims).order_by(*t.coupon_claims.primary_key.columns)
                 ).mappings()
             ],
-            "stocktakes": [u.stocktakes.get(i) for i in self._ids(t.stocktakes)],
-            "reservations": [u.reservations.get(i) for i in self._ids(t.reservations)],
-            "orders": [u.orders.get(i) for i in self._ids(t.orders)],
-            "payments": [u.payments.get(i) for i in self._ids(t.payments)],
-            "shipments": [u.shipments.get(i) for i in self._ids(t.shipments)],
+            # one read per kind (and one of every order's timeline), not one per aggregate
+            "stocktakes": sorted(u.stocktakes.list(), key=lambda x: x.id),
+            "reservations": [
+                m.reservation_from_rows(head, lines) for head, lines in self._every(_RESERVATIONS)
+            ],
+            "orders": self._orders(),
+            "payments": [
+                m.payment_from_rows(head, refunds) for head, refunds in self._every(_PAYMENTS)
+            ],
+            "shipments": [
+                m.shipment_from_rows(head, events) for head, events in self._every(_SHIPMENTS)
+            ],
             "aftersales_requests": [
                 request_from_row(r)
                 for r in c.execute(
@@ -95,6 +106,19 @@ class SqlArchive:
                 for r in c.execute(sa.select(d).order_by(d.c.consumer, d.c.event_id))
             ],
         }
+
+    def _every(self, joined: _Joined) -> list[tuple[Row, list[Row]]]:
+        return joined.group(self._c.execute(joined.every).mappings())
+
+    def _orders(self) -> list[Order]:
+        h = t.order_history
+        history: dict[str, list[Row]] = defaultdict(list)
+        for row in self._c.execute(sa.select(h).order_by(h.c.order_id, h.c.position)).mappings():
+            history[row["order_id"]].append(row)
+        return [
+            m.order_from_rows(head, lines, history[head["id"]])
+            for head, lines in self._every(_ORDERS)
+        ]
 
     def is_empty(self) -> bool:
         for table in t.metadata.sorted_tables:

@@ -34,6 +34,8 @@ class _Joined:
             .select_from(parent.outerjoin(child, on))
             .order_by(*order_by)
         )
+        #: every parent with its children, by the parent's id (a backup's one read of them all)
+        self.every = self.query.order_by(None).order_by(parent.c.id, *order_by)
 
     def group(self, rows: Iterable[Row], key: str = "id") -> list[tuple[Row, list[Row]]]:
         """Each parent row once, in the order met, with its child rows."""
