@@ -13,6 +13,7 @@ import pytest
 from ecommerce_core import Money, Principal
 from ecommerce_core.domain.pricing import Benefit
 from tests.contract.backends import backend_url, server_marks
+from tests.integration.test_races import in_shop, refusal
 from tests.support import ADDRESS, PASSWORD, open_shop, seed
 
 RACERS = 24
@@ -20,24 +21,23 @@ CODE = "LAST-USE"
 
 
 def _racer(url: str, customer_id: str, barrier: Any, results: Any) -> None:
-    try:
-        shop = open_shop(url)
-        who = Principal.customer(customer_id)
-        shop.carts.add_item(who, "CABLE-1M", 1)
-    except Exception as exc:  # a racer that cannot even start must not leave the others waiting
-        results.put(("could not start", repr(exc)))
-        barrier.abort()
-        return
-    try:
-        barrier.wait(timeout=240)  # 24 processes start slowly on 2 busy cores
+    who = Principal.customer(customer_id)
+
+    def buy(shop: Any) -> tuple[str, int]:
         order = shop.checkout.place_order(
             who, idempotency_key="race", shipping_address=ADDRESS, coupons=[CODE]
         )
-        results.put(("won", order.discount.amount))
-    except Exception as exc:  # every outcome is reported to the parent and judged there
-        results.put((getattr(exc, "code", repr(exc)), dict(getattr(exc, "details", {}))))
-    finally:
-        shop.close()
+        return ("won", order.discount.amount)
+
+    in_shop(
+        url,
+        barrier,
+        results,
+        buy,
+        lambda shop: shop.carts.add_item(who, "CABLE-1M", 1),
+        refused=refusal,
+        timeout=240,  # 24 processes start slowly on 2 busy cores
+    )
 
 
 def _blind_pricing(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,7 @@ import pytest
 from ecommerce_core import Money, Principal
 from ecommerce_core.domain.group_buy import GroupBuy, GroupBuyStatus
 from tests.contract.backends import backend_url, server_marks
+from tests.integration.test_races import in_shop, refusal
 from tests.support import ADDRESS, PASSWORD, open_shop, seed
 
 RACERS = 12
@@ -23,24 +24,23 @@ MAX = 3
 
 
 def _racer(url: str, customer_id: str, campaign_id: str, barrier: Any, results: Any) -> None:
-    try:
-        shop = open_shop(url)
-        who = Principal.customer(customer_id)
-        shop.carts.add_item(who, "CABLE-1M", 1)
-    except Exception as exc:  # a racer that cannot even start must not leave the others waiting
-        results.put(("could not start", repr(exc)))
-        barrier.abort()
-        return
-    try:
-        barrier.wait(timeout=240)
+    who = Principal.customer(customer_id)
+
+    def join(shop: Any) -> tuple[str, int]:
         order = shop.checkout.place_order(
             who, idempotency_key="race", shipping_address=ADDRESS, group_buy=campaign_id
         )
-        results.put(("won", order.lines[0].total.amount))
-    except Exception as exc:  # every outcome is reported to the parent and judged there
-        results.put((getattr(exc, "code", repr(exc)), dict(getattr(exc, "details", {}))))
-    finally:
-        shop.close()
+        return ("won", order.lines[0].total.amount)
+
+    in_shop(
+        url,
+        barrier,
+        results,
+        join,
+        lambda shop: shop.carts.add_item(who, "CABLE-1M", 1),
+        refused=refusal,
+        timeout=240,
+    )
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ MongoDB servers; the others are refused with ``out_of_stock``; nothing is over-r
 from __future__ import annotations
 
 import multiprocessing as mp
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +21,56 @@ BUYERS = 32
 UNITS = 5
 
 
-def _buyer(url: str, customer_id: str, barrier: Any, results: Any) -> None:
+def _code(exc: Exception) -> Any:
+    return getattr(exc, "code", repr(exc))
+
+
+def refusal(exc: Exception) -> tuple[Any, dict[str, Any]]:
+    """What a racer was refused with: the error's code and details."""
+    return (_code(exc), dict(getattr(exc, "details", {})))
+
+
+def in_shop(
+    url: str,
+    barrier: Any,
+    results: Any,
+    act: Callable[[Any], Any],
+    prepare: Callable[[Any], object] | None = None,
+    *,
+    refused: Callable[[Exception], Any] = _code,
+    timeout: float = 60,
+) -> None:
+    """The body of one racing process: open the shop (and ``prepare`` it), wait at the barrier
+    (``timeout`` seconds at most), then ``act`` once. What ``act`` returns, or ``refused`` of what
+    it raised (its error code), goes to the parent, which judges every outcome; a process that
+    cannot even start fails the test, by name, and does not leave the others waiting."""
     try:
         shop = open_shop(url)
-        who = Principal.customer(customer_id)
-        shop.carts.add_item(who, "PX-128-BLK", 1)
-    except Exception as exc:  # a buyer that cannot even start fails the test, by name
+        if prepare is not None:
+            prepare(shop)
+    except Exception as exc:
         barrier.abort()
         results.put(f"setup failed: {exc!r}")
         return
     try:
-        barrier.wait(timeout=60)
+        barrier.wait(timeout=timeout)
         try:
-            shop.checkout.place_order(who, idempotency_key="race", shipping_address=ADDRESS)
-            results.put("sold")
-        except Exception as exc:  # every outcome is reported to the parent and judged there
-            results.put(getattr(exc, "code", repr(exc)))
+            results.put(act(shop))
+        except Exception as exc:
+            results.put(refused(exc))
     finally:
         shop.close()
+
+
+def _buyer(url: str, customer_id: str, barrier: Any, results: Any) -> None:
+    """One buyer of one unit: the cart filled before the barrier, the order placed after it."""
+    who = Principal.customer(customer_id)
+
+    def buy(shop: Any) -> str:
+        shop.checkout.place_order(who, idempotency_key="race", shipping_address=ADDRESS)
+        return "sold"
+
+    in_shop(url, barrier, results, buy, lambda shop: shop.carts.add_item(who, "PX-128-BLK", 1))
 
 
 def register_buyers(shop: Any, count: int) -> list[str]:
@@ -94,25 +127,14 @@ def test_thirty_two_buyers_of_the_last_five_units_sell_exactly_five(
 
 
 def _place(url: str, customer_id: str, key: str, barrier: Any, results: Any) -> None:
-    """One process placing the customer's cart with ``key`` once the barrier opens; the order
-    id or the error code goes to the parent."""
-    try:
-        shop = open_shop(url)
-    except Exception as exc:  # a process that cannot even open the shop fails the test, by name
-        barrier.abort()
-        results.put(f"setup failed: {exc!r}")
-        return
-    try:
-        barrier.wait(timeout=60)
-        try:
-            order = shop.checkout.place_order(
-                Principal.customer(customer_id), idempotency_key=key, shipping_address=ADDRESS
-            )
-            results.put(order.id)
-        except Exception as exc:  # judged by the parent
-            results.put(getattr(exc, "code", repr(exc)))
-    finally:
-        shop.close()
+    """One process placing the customer's cart with ``key`` once the barrier opens."""
+    who = Principal.customer(customer_id)
+
+    def place(shop: Any) -> str:
+        order = shop.checkout.place_order(who, idempotency_key=key, shipping_address=ADDRESS)
+        return str(order.id)
+
+    in_shop(url, barrier, results, place)
 
 
 @pytest.mark.slow
@@ -168,21 +190,12 @@ def test_one_cart_checked_out_by_six_tabs_with_their_own_keys_becomes_one_order(
 
 def _add(url: str, customer_id: str, barrier: Any, results: Any) -> None:
     """One process adding one unit to the customer's cart once the barrier opens."""
-    try:
-        shop = open_shop(url)
-    except Exception as exc:  # a process that cannot even open the shop fails the test, by name
-        barrier.abort()
-        results.put(f"setup failed: {exc!r}")
-        return
-    try:
-        barrier.wait(timeout=60)
-        try:
-            shop.carts.add_item(Principal.customer(customer_id), "PX-128-BLK", 1)
-            results.put("added")
-        except Exception as exc:  # judged by the parent
-            results.put(getattr(exc, "code", repr(exc)))
-    finally:
-        shop.close()
+
+    def add(shop: Any) -> str:
+        shop.carts.add_item(Principal.customer(customer_id), "PX-128-BLK", 1)
+        return "added"
+
+    in_shop(url, barrier, results, add)
 
 
 @pytest.mark.slow
