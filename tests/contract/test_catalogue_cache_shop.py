@@ -14,6 +14,7 @@ import attrs
 import pytest
 
 from ecommerce_core import Principal, Shop
+from ecommerce_core.domain.errors import NotFound
 from ecommerce_core.services.catalogue_cache import CatalogueCache
 from tests.contract.backends import backend_url, server_marks
 from tests.support import ADDRESS, World, open_shop, seeded_shop
@@ -223,3 +224,27 @@ def test_a_change_committed_after_the_version_was_read_is_seen_by_the_next_call(
         w.buy(key="o2")
         after = _reserved(w)
         assert after["bj"] == before["bj"] + 1  # "bj" ships to China: never the stale regions
+
+
+def test_browsing_a_category_uses_the_cached_tree_and_sees_another_shops_move(
+    url: str, shop_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = shop_world
+    deals = w.shop.catalog.create_category(w.admin, slug="deals", names="Deals")
+
+    def browsed(shop: Shop, category_id: str) -> list[str]:
+        return sorted(p.id for p in shop.catalog.list_products(w.customer, category_id=category_id))
+
+    assert browsed(w.shop, deals.id) == []
+    reads = _count_reads(w, monkeypatch)
+    assert browsed(w.shop, w.phones.id) == [w.phone.id]
+    assert reads["categories.list"] == 0  # the tree is cached while nothing changed
+    with _other_shop(w, url) as other:
+        other.catalog.move_category(w.admin, w.phones.id, parent_id=deals.id)
+        before = reads["categories.list"]  # the other shop read the tree to check for a cycle
+        assert browsed(w.shop, deals.id) == [w.phone.id]  # seen by this shop's next call
+        assert reads["categories.list"] == before + 1  # read again once, as it moved on
+        assert browsed(w.shop, deals.id) == [w.phone.id]
+        assert reads["categories.list"] == before + 1
+    with pytest.raises(NotFound):
+        w.shop.catalog.list_products(w.customer, category_id="cat_nope")

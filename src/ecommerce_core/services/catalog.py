@@ -160,9 +160,10 @@ class CatalogService:
         with self._ctx.uow() as uow:
             scope = None
             if category_id is not None:
-                categories = uow.categories.list()
-                if not any(c.id == category_id for c in categories):
+                # the shop's cached tree: one read of the catalogue version while it is unchanged
+                tree = self._ctx.catalogue.read(uow).categories()
+                if not isinstance(category_id, str) or category_id not in tree:
                     raise NotFound("that category does not exist", category_id=category_id)
-                scope = descendants_of(category_id, categories)
+                scope = descendants_of(category_id, tree.values())
             products = uow.products.list(scope)
         return [p for p in products if p.active or principal.is_staff]
