@@ -27,7 +27,7 @@ from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
-__all__ = ["Append", "Statements"]
+__all__ = ["Append", "Statements", "only"]
 
 Write = sa.Insert | sa.Update | sa.Delete
 Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
@@ -77,6 +77,12 @@ def _parameters(statements: Sequence[Executable]) -> frozenset[str]:
         for s in statements
         for name in s.compile(dialect=dialect).params  # type: ignore[attr-defined]
     )
+
+
+def only(items: Sequence[Any]) -> Any:
+    """The ``bind`` of a kind that is never merged: its one item is its parameters."""
+    (item,) = items
+    return item
 
 
 #: the combined statement of each sequence of held kinds, alone or carried by a read (a handful:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +11,7 @@ from ecommerce_core.domain.customers import Customer
 from ecommerce_sqlalchemy import mapping as m
 from ecommerce_sqlalchemy import tables as t
 from ecommerce_sqlalchemy.repositories._base import _param, _Repo
-from ecommerce_sqlalchemy.statements import Append, Statements
+from ecommerce_sqlalchemy.statements import Append, Statements, only
 
 # -- customers and carts ---------------------------------------------------------------------
 _CUSTOMER_INSERT = sa.insert(t.customers)
@@ -49,11 +48,6 @@ _CART_INSERT = sa.insert(t.carts)
 _CART_UPDATE = sa.update(t.carts).where(t.carts.c.id == _param("key"))  # SET: the parameters
 
 
-def _bind_cart(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    (only,) = items  # never merged: a second save of the cart sends the first
-    return only
-
-
 #: PostgreSQL: the update of a cart whose row this transaction locked (so it is there, and stays
 #: as it read it) is held and sent with the unit of work's next statement (statements.py): a
 #: checkout's emptied cart goes with its order and the read that locks its stock rows
@@ -69,7 +63,7 @@ CART = Append(
             }
         )
     ],
-    _bind_cart,
+    only,
     merge=False,
 )
 

@@ -24,7 +24,7 @@ from ecommerce_sqlalchemy.repositories._base import (
     _Repo,
     _rows,
 )
-from ecommerce_sqlalchemy.statements import Append
+from ecommerce_sqlalchemy.statements import Append, only
 from ecommerce_sqlalchemy.types import UTCDateTime
 
 # -- inventory -------------------------------------------------------------------------------
@@ -199,11 +199,6 @@ _RESERVATIONS = _Joined(
 )
 
 
-def _bind_reservation(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    (only,) = items  # never merged: one reservation per batch
-    return only
-
-
 #: PostgreSQL: a new reservation is held and sent with the unit of work's next statement
 RESERVATION = Append(
     "reservation",
@@ -211,7 +206,7 @@ RESERVATION = Append(
         _head(t.reservations, "r"),
         _rows(t.reservation_lines, "rl", exclude=(), parent=("reservation_id", "r_id")),
     ],
-    _bind_reservation,
+    only,
     merge=False,
 )
 _RESERVATION_BY_ID = _RESERVATIONS.query.where(t.reservations.c.id == _param("id"))

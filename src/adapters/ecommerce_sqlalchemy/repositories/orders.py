@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import builtins
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,17 +23,12 @@ from ecommerce_sqlalchemy.repositories._base import (
     _Repo,
     _rows,
 )
-from ecommerce_sqlalchemy.statements import Append, Statements
+from ecommerce_sqlalchemy.statements import Append, Statements, only
 
 # -- orders ----------------------------------------------------------------------------------
 _ORDER_INSERT = sa.insert(t.orders)
 _ORDER_LINES_INSERT = sa.insert(t.order_lines)
 _HISTORY_INSERT = sa.insert(t.order_history)
-
-
-def _bind_order(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    (only,) = items  # never merged: one order per batch
-    return only
 
 
 #: PostgreSQL: a new order with its lines and history is held and sent with the unit of work's
@@ -46,7 +40,7 @@ ORDER = Append(
         _rows(t.order_lines, "ol", exclude=(), parent=("order_id", "o_id")),
         _rows(t.order_history, "oh", exclude=(), parent=("order_id", "o_id")),
     ],
-    _bind_order,
+    only,
     merge=False,
 )
 _ORDERS = _Joined(
