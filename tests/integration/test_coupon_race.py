@@ -4,7 +4,6 @@ and MariaDB servers; every other checkout is refused with ``conflict`` and place
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,8 @@ import pytest
 from ecommerce_core import Money, Principal
 from ecommerce_core.domain.pricing import Benefit
 from tests.contract.backends import backend_url, server_marks
-from tests.integration.test_races import in_shop, refusal
-from tests.support import ADDRESS, PASSWORD, open_shop, seed
+from tests.integration.test_races import in_shop, race, refusal, register_buyers
+from tests.support import ADDRESS, open_shop, seed
 
 RACERS = 24
 CODE = "LAST-USE"
@@ -79,24 +78,12 @@ def test_twenty_four_checkouts_race_for_a_coupons_last_use_and_one_wins(
     shop.checkout.place_order(
         world.other, idempotency_key="early", shipping_address=ADDRESS, coupons=[CODE]
     )
-    for i in range(RACERS):
-        shop.accounts.register(
-            Principal.anonymous(), email=f"racer{i}@example.com", password=PASSWORD
-        )
-    with shop._ctx.uow() as uow:
-        racers = [uow.customers.get_by_email(f"racer{i}@example.com").id for i in range(RACERS)]  # type: ignore[union-attr]
+    racers = register_buyers(shop, RACERS)
     shop.close()
     if stale:
         _blind_pricing(monkeypatch)  # inherited by the forked racers
 
-    ctx = mp.get_context("fork")
-    barrier, results = ctx.Barrier(RACERS), ctx.Queue()
-    procs = [ctx.Process(target=_racer, args=(url, cid, barrier, results)) for cid in racers]
-    for p in procs:
-        p.start()
-    outcomes = [results.get(timeout=360) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
+    outcomes = race(_racer, [(url, cid) for cid in racers], timeout=360)
 
     winners = [o for o in outcomes if o[0] == "won"]
     assert len(winners) == 1, outcomes

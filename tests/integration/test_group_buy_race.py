@@ -6,7 +6,6 @@ places nothing (no order, no stock held)."""
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,8 @@ import pytest
 from ecommerce_core import Money, Principal
 from ecommerce_core.domain.group_buy import GroupBuy, GroupBuyStatus
 from tests.contract.backends import backend_url, server_marks
-from tests.integration.test_races import in_shop, refusal
-from tests.support import ADDRESS, PASSWORD, open_shop, seed
+from tests.integration.test_races import in_shop, race, refusal, register_buyers
+from tests.support import ADDRESS, open_shop, seed
 
 RACERS = 12
 MAX = 3
@@ -67,26 +66,12 @@ def test_checkouts_race_for_a_group_buys_last_places_and_exactly_max_win(
     shop.checkout.place_order(
         world.other, idempotency_key="early", shipping_address=ADDRESS, group_buy=campaign.id
     )
-    for i in range(RACERS):
-        shop.accounts.register(
-            Principal.anonymous(), email=f"racer{i}@example.com", password=PASSWORD
-        )
-    with shop._ctx.uow() as uow:
-        racers = [uow.customers.get_by_email(f"racer{i}@example.com").id for i in range(RACERS)]  # type: ignore[union-attr]
+    racers = register_buyers(shop, RACERS)
     shop.close()
     # every racer's read says there is room (as if all read before anyone committed)
     monkeypatch.setattr(GroupBuy, "full", property(lambda self: False))
 
-    ctx = mp.get_context("fork")
-    barrier, results = ctx.Barrier(RACERS), ctx.Queue()
-    procs = [
-        ctx.Process(target=_racer, args=(url, cid, campaign.id, barrier, results)) for cid in racers
-    ]
-    for p in procs:
-        p.start()
-    outcomes = [results.get(timeout=360) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
+    outcomes = race(_racer, [(url, cid, campaign.id) for cid in racers], timeout=360)
 
     winners = [o for o in outcomes if o[0] == "won"]
     assert len(winners) == MAX - 1, outcomes

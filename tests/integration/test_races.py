@@ -83,15 +83,16 @@ def register_buyers(shop: Any, count: int) -> list[str]:
         return [uow.customers.get_by_email(f"buyer{i}@example.com").id for i in range(count)]
 
 
-def race(target: Any, args: list[tuple[Any, ...]]) -> list[Any]:
+def race(target: Any, args: list[tuple[Any, ...]], *, timeout: float = 120) -> list[Any]:
     """One forked process per ``args``, all released together by a barrier (``target`` receives
-    the barrier and a results queue after its own arguments): what each reported."""
+    the barrier and a results queue after its own arguments): what each reported (waiting up to
+    ``timeout`` seconds for each)."""
     ctx = mp.get_context("fork")
     barrier, results = ctx.Barrier(len(args)), ctx.Queue()
     procs = [ctx.Process(target=target, args=(*a, barrier, results)) for a in args]
     for p in procs:
         p.start()
-    outcomes = [results.get(timeout=120) for _ in procs]
+    outcomes = [results.get(timeout=timeout) for _ in procs]
     for p in procs:
         p.join(timeout=60)
     return outcomes
